@@ -1,0 +1,76 @@
+//! The `#[line_profile]` attribute of [lablink-prof](https://docs.rs/lablink-prof).
+//!
+//! Use it through the `lablink-prof` crate: `use lablink_prof::line_profile;`. The full manual
+//! is there; this crate only rewrites the function.
+//!
+//! # What the attribute does
+//!
+//! On a function (free, method, generic, `unsafe`, `async`), or on an impl block (every method
+//! with a body), it keeps the signature, attributes and docs, and rewrites the body:
+//!
+//! ```ignore
+//! #[line_profile]
+//! fn work(n: u64) -> u64 {
+//!     let mut acc = 0;
+//!     for i in 0..n {
+//!         acc += i;
+//!     }
+//!     acc
+//! }
+//! ```
+//!
+//! becomes, in outline,
+//!
+//! ```ignore
+//! fn work(n: u64) -> u64 {
+//!     static __LP_SITE: FunctionSite = /* name, file, lines, source text */;
+//!     if !enabled() {
+//!         /* the body as written */
+//!     } else {
+//!         let frame = Frame::enter_sync(&__LP_SITE, /* path */);
+//!         frame.enter(1);
+//!         let mut acc = 0;
+//!         for i in LineIter::new(frame.switch_to(2), 2, 0..n) {
+//!             frame.enter(3);
+//!             acc += i;
+//!         }
+//!         frame.enter(5);
+//!         acc
+//!     }
+//! }
+//! ```
+//!
+//! With recording off the plain copy runs: one predictable branch per call, nothing per
+//! statement. Two cases keep a single copy that checks per statement instead: a return type with
+//! `impl Trait` (two copies would be two types), and a body that declares items in nested blocks
+//! or uses statement macros that may declare them (a `static` would exist twice).
+//!
+//! # Arguments
+//!
+//! - none: profile the function, or every method of the impl block;
+//! - `skip`: leave it as it is (on a method inside a profiled impl block: leave that method out).
+//!
+//! # Errors
+//!
+//! `const fn`, a function without a body, unknown arguments and any other item are compile errors
+//! on the user's own tokens.
+//!
+//! # Features
+//!
+//! `profiling` (turned on by `lablink-prof`'s default feature of the same name): without it the
+//! attribute returns the item unchanged.
+
+mod expand;
+mod instrument;
+mod lines;
+mod mode;
+mod parse;
+
+use proc_macro::TokenStream;
+
+/// Records hits, time and heap for every line of a function, or of every method of an impl
+/// block. See the `lablink-prof` crate for the manual.
+#[proc_macro_attribute]
+pub fn line_profile(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::line_profile(args.into(), item.into()).into()
+}

@@ -1,0 +1,80 @@
+//! What the attribute accepts: its arguments and the items it goes on.
+
+use proc_macro2::TokenStream;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Error, ItemFn, ItemImpl, Meta, Token, TraitItemFn};
+
+/// The attribute's arguments.
+#[derive(Default)]
+pub struct Args {
+    /// `skip`: leave this function (or, inside a profiled impl block, this method) as it is.
+    pub skip: bool,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Args::default();
+        for meta in Punctuated::<Meta, Token![,]>::parse_terminated(input)? {
+            match &meta {
+                Meta::Path(p) if p.is_ident("skip") => args.skip = true,
+                _ => {
+                    return Err(Error::new_spanned(
+                        meta,
+                        "unknown argument: #[line_profile] takes no arguments, or `skip`",
+                    ));
+                }
+            }
+        }
+        Ok(args)
+    }
+}
+
+/// An item the attribute can profile.
+pub enum Target {
+    Fn(ItemFn),
+    Impl(ItemImpl),
+}
+
+/// Sorts the annotated item into a [`Target`], or says why it cannot be profiled.
+pub fn target(item: TokenStream) -> syn::Result<Target> {
+    if let Ok(f) = syn::parse2::<ItemFn>(item.clone()) {
+        return Ok(Target::Fn(f));
+    }
+    if let Ok(i) = syn::parse2::<ItemImpl>(item.clone()) {
+        return Ok(Target::Impl(i));
+    }
+    if let Ok(f) = syn::parse2::<TraitItemFn>(item.clone()) {
+        if f.default.is_none() {
+            return Err(Error::new_spanned(
+                &f.sig,
+                "#[line_profile] needs a function with a body: there are no statements to profile \
+                 in a declaration",
+            ));
+        }
+    }
+    Err(Error::new_spanned(
+        item,
+        "#[line_profile] goes on a function, a method or an impl block",
+    ))
+}
+
+/// Whether `attr` is this attribute (`#[line_profile]`, `#[lablink_prof::line_profile]`).
+pub fn is_line_profile(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "line_profile")
+}
+
+/// The arguments of a `#[line_profile(...)]` attribute found on a method of a profiled impl.
+pub fn method_args(attr: &Attribute) -> syn::Result<Args> {
+    match &attr.meta {
+        Meta::Path(_) => Ok(Args::default()),
+        Meta::List(list) => list.parse_args(),
+        Meta::NameValue(nv) => Err(Error::new_spanned(
+            nv,
+            "unknown argument: #[line_profile] takes no arguments, or `skip`",
+        )),
+    }
+}

@@ -1,0 +1,106 @@
+//! The report printed when the process exits, and its explicit forms.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+use crate::config::config;
+use crate::report::{self, ReportFormat};
+
+/// Whether the exit report is still to be printed.
+static AT_EXIT: AtomicBool = AtomicBool::new(true);
+
+/// Registers the exit report with the C runtime, once, when the first function is registered.
+///
+/// `atexit` handlers run when `main` returns and on `std::process::exit`; not on a panic that
+/// aborts, on `std::process::abort`, or when a signal kills the process.
+pub(crate) fn install_exit_report() {
+    extern "C" fn at_exit() {
+        // A panic must not cross into C; whatever happens, the exit status stays the program's.
+        let _ = std::panic::catch_unwind(|| {
+            if AT_EXIT.swap(false, Relaxed) {
+                print_and_write();
+            }
+        });
+    }
+    // SAFETY: `at_exit` is an `extern "C" fn()` that never unwinds (it catches panics).
+    let _ = unsafe { libc::atexit(at_exit) };
+}
+
+/// Stops the exit report from being printed: the program reports itself.
+pub fn skip_exit_report() {
+    AT_EXIT.store(false, Relaxed);
+}
+
+/// Prints the report on stderr in the layout `LABLINK_PROFILE_FORMAT` names, and writes the JSON
+/// file `LABLINK_PROFILE_OUT` names, if any. Errors are printed on stderr, never returned or
+/// raised: reporting never changes what the program does.
+///
+/// Calling it turns off the report at exit.
+pub fn print_report() {
+    skip_exit_report();
+    print_and_write();
+}
+
+fn print_and_write() {
+    let config = config();
+    let profile = crate::profile::snapshot();
+    let mut text = String::new();
+    if let Some(problem) = &config.format_error {
+        text.push_str(&format!(
+            "lablink-prof: LABLINK_PROFILE_FORMAT: {problem}; using table\n"
+        ));
+    }
+    if profile.functions.is_empty() {
+        text.push_str("lablink-prof: no profiled function ran\n");
+    } else {
+        text.push_str(&report::render(&profile, config.format));
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    if let Some(path) = &config.out {
+        match report::write_json(&profile, path) {
+            Ok(()) => {
+                let _ = writeln!(
+                    stderr,
+                    "lablink-prof: profile written to {}",
+                    path.display()
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(stderr, "lablink-prof: could not write the profile: {e}");
+            }
+        }
+    }
+    let _ = stderr.flush();
+}
+
+/// Prints the report when dropped, as [`print_report`] does, and turns off the exit report.
+///
+/// ```
+/// let _report = lablink_prof_runtime::ReportGuard::new();
+/// // ... profiled work ...
+/// ```
+#[derive(Debug, Default)]
+#[must_use = "the report is printed when the guard is dropped"]
+pub struct ReportGuard {
+    _private: (),
+}
+
+impl ReportGuard {
+    /// A guard that prints the report when it goes out of scope.
+    pub fn new() -> Self {
+        skip_exit_report();
+        ReportGuard { _private: () }
+    }
+}
+
+impl Drop for ReportGuard {
+    fn drop(&mut self) {
+        print_and_write();
+    }
+}
+
+/// The layout the exit report uses.
+pub fn exit_format() -> ReportFormat {
+    config().format
+}

@@ -1,0 +1,219 @@
+//! One profiled call: the per-statement recording path.
+//!
+//! The attribute declares a [`Frame`] at the top of every profiled call and calls
+//! [`Frame::enter`] before each statement. A line's time runs from its `enter` to the next
+//! `enter` of the same call, or to the end of the call, so the lines of a call add up to the
+//! call. Each call has its own frame, which makes recursion and threads come out right.
+//!
+//! `enter` reads the clock once, adds to two counters of the thread's own table and updates the
+//! frame: no allocation, no lock, no atomic read-modify-write.
+
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
+
+use crate::clock;
+use crate::site::FunctionSite;
+use crate::table::{LineTable, bump};
+use crate::thread;
+
+/// The state of one running call of a profiled function.
+///
+/// Its fields are atomics used with relaxed loads and stores (plain moves on x86-64) so that a
+/// frame is `Sync`: an `async fn` holding `&Frame` across an `.await` stays `Send`.
+#[derive(Debug)]
+pub struct Frame {
+    /// This thread's table for the function; null when the frame records nothing.
+    table: AtomicPtr<LineTable>,
+    site: &'static FunctionSite,
+    marker: &'static str,
+    /// The line slot now running.
+    line: AtomicU32,
+    /// When that line started, in ticks.
+    since: AtomicU64,
+    /// When the call started, in ticks.
+    start: u64,
+    /// The site id of the profiled caller, 0 if none.
+    parent: u32,
+    /// Whether no other call of this function was running on this thread when this one began.
+    primitive: bool,
+    is_async: bool,
+}
+
+impl Frame {
+    /// Starts recording a call of a synchronous function.
+    ///
+    /// `marker` is the type name of a function item declared inside the profiled function; it
+    /// gives the function's path when it is registered.
+    #[inline(always)]
+    pub fn enter_sync(site: &'static FunctionSite, marker: &'static str) -> Frame {
+        Self::begin(site, marker, false)
+    }
+
+    /// Starts recording a call of an `async fn`, on its first poll.
+    #[inline(always)]
+    pub fn enter_async(site: &'static FunctionSite, marker: &'static str) -> Frame {
+        Self::begin(site, marker, true)
+    }
+
+    /// A frame that records only if recording is on: for functions the attribute does not
+    /// duplicate (see the attribute's docs), where each statement checks.
+    #[inline(always)]
+    pub fn enter_if_enabled(
+        site: &'static FunctionSite,
+        marker: &'static str,
+        is_async: bool,
+    ) -> Frame {
+        if crate::switch::enabled() {
+            Self::begin(site, marker, is_async)
+        } else {
+            Frame {
+                table: AtomicPtr::new(std::ptr::null_mut()),
+                site,
+                marker,
+                line: AtomicU32::new(0),
+                since: AtomicU64::new(0),
+                start: 0,
+                parent: 0,
+                primitive: false,
+                is_async,
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn begin(site: &'static FunctionSite, marker: &'static str, is_async: bool) -> Frame {
+        let table = thread::table_for(site, marker);
+        let (parent, primitive) = if is_async {
+            (thread::current(), true)
+        } else {
+            let depth = table.depth.load(Relaxed);
+            table.depth.store(depth + 1, Relaxed);
+            (thread::push_current(table.site_id), depth == 0)
+        };
+        // Slot 0 is the signature line: it is hit once per call and holds the time from here to
+        // the first statement.
+        if let Some(slot) = table.slots.first() {
+            bump(&slot.hits, 1);
+        }
+        let now = clock::now();
+        Frame {
+            table: AtomicPtr::new(std::ptr::from_ref(table).cast_mut()),
+            site,
+            marker,
+            line: AtomicU32::new(0),
+            since: AtomicU64::new(now),
+            start: now,
+            parent,
+            primitive,
+            is_async,
+        }
+    }
+
+    #[inline(always)]
+    fn table(&self) -> Option<&'static LineTable> {
+        let table = self.table.load(Relaxed);
+        // SAFETY: a non-null pointer here always comes from a `&'static LineTable` (tables are
+        // leaked by the registry and never freed).
+        unsafe { table.as_ref() }
+    }
+
+    /// Records that the statement at line slot `line` starts: one hit, and the end of the
+    /// previous line's time.
+    #[inline(always)]
+    pub fn enter(&self, line: u32) {
+        if let Some(table) = self.table() {
+            let now = clock::now();
+            self.close_line(table, now);
+            if let Some(slot) = table.slots.get(line as usize) {
+                bump(&slot.hits, 1);
+            }
+            self.line.store(line, Relaxed);
+        }
+    }
+
+    /// Moves the clock to line slot `line` without counting a hit, and returns the frame.
+    ///
+    /// A `for` statement starts this way: its hits are counted by each fetch of the next item.
+    #[inline(always)]
+    pub fn switch_to(&self, line: u32) -> &Self {
+        if let Some(table) = self.table() {
+            let now = clock::now();
+            self.close_line(table, now);
+            self.line.store(line, Relaxed);
+        }
+        self
+    }
+
+    /// Ends the running line at `now`.
+    #[inline(always)]
+    fn close_line(&self, table: &LineTable, now: u64) {
+        let since = self.since.load(Relaxed);
+        if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
+            bump(&slot.ticks, now.wrapping_sub(since));
+        }
+        self.since.store(now, Relaxed);
+    }
+
+    /// Passes an awaited value through after an `.await` in an `async fn`: the task may have
+    /// moved to another thread, so later lines record into that thread's table.
+    #[inline(always)]
+    pub fn resumed<T>(&self, value: T) -> T {
+        if self.table().is_some() {
+            let table = thread::table_for(self.site, self.marker);
+            self.table
+                .store(std::ptr::from_ref(table).cast_mut(), Relaxed);
+        }
+        value
+    }
+}
+
+impl Drop for Frame {
+    #[inline(always)]
+    fn drop(&mut self) {
+        let Some(table) = self.table() else {
+            return;
+        };
+        let now = clock::now();
+        self.close_line(table, now);
+        table.finish_call(self.parent, now.wrapping_sub(self.start), self.primitive);
+        if !self.is_async {
+            let depth = table.depth.load(Relaxed);
+            table.depth.store(depth.saturating_sub(1), Relaxed);
+            thread::pop_current(self.parent);
+        }
+    }
+}
+
+/// The iterator of a profiled `for` loop: each fetch of the next item is a hit of the loop's
+/// header line, and the fetch's time is the header's time, as kernprof counts it.
+#[derive(Debug)]
+pub struct LineIter<'f, I> {
+    frame: &'f Frame,
+    line: u32,
+    inner: I,
+}
+
+impl<'f, I: Iterator> LineIter<'f, I> {
+    /// Wraps the iterable of a `for` loop whose header is line slot `line`.
+    #[inline(always)]
+    pub fn new(frame: &'f Frame, line: u32, iterable: impl IntoIterator<IntoIter = I>) -> Self {
+        LineIter {
+            frame,
+            line,
+            inner: iterable.into_iter(),
+        }
+    }
+}
+
+impl<I: Iterator> Iterator for LineIter<'_, I> {
+    type Item = I::Item;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<I::Item> {
+        self.frame.enter(self.line);
+        self.inner.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}

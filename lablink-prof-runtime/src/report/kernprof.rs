@@ -1,0 +1,84 @@
+//! kernprof's `-l -v` layout, byte for byte: `Timer unit: 1e-09 s`, a header per function and
+//! `'%6s %9s %12s %8s %8s  %-s'` rows, so that people and scripts used to it read it unchanged.
+
+use std::fmt::Write;
+
+use super::units::g;
+use crate::profile::{FunctionProfile, Profile};
+
+/// Renders a profile as `kernprof -l -v` prints it.
+pub fn render(profile: &Profile) -> String {
+    let mut out = String::from("Timer unit: 1e-09 s\n\n");
+    for f in &profile.functions {
+        function(&mut out, f);
+    }
+    out
+}
+
+fn row(out: &mut String, cells: [&str; 6]) {
+    let [line, hits, time, per_hit, percent, contents] = cells;
+    let _ = writeln!(
+        out,
+        "{line:>6} {hits:>9} {time:>12} {per_hit:>8} {percent:>8}  {contents}"
+    );
+}
+
+/// `'%5.1f'`, or `'%5.1g'` when that is wider than the column, as line_profiler does.
+fn cell(value: f64, width: usize) -> String {
+    let fixed = format!("{value:5.1}");
+    if fixed.len() > width {
+        format!("{:>5}", g(value, 1))
+    } else {
+        fixed
+    }
+}
+
+fn function(out: &mut String, f: &FunctionProfile) {
+    let total = f.total_ns as f64;
+    let _ = writeln!(out, "Total time: {} s", g(total * 1e-9, 6));
+    let _ = writeln!(out, "File: {}", f.file);
+    let _ = writeln!(out, "Function: {} at line {}", f.name, f.line);
+    out.push('\n');
+    let mut header = String::new();
+    row(
+        &mut header,
+        [
+            "Line #",
+            "Hits",
+            "Time",
+            "Per Hit",
+            "% Time",
+            "Line Contents",
+        ],
+    );
+    let header = header.trim_end_matches('\n');
+    let _ = writeln!(out, "{header}");
+    let _ = writeln!(out, "{}", "=".repeat(header.len()));
+    for (i, contents) in f.source.iter().enumerate() {
+        let number = f.line + i as u32;
+        let contents = contents.trim_end();
+        match f.line(number) {
+            Some(l) if l.hits > 0 => {
+                let time = l.time_ns as f64;
+                let percent = if total > 0.0 {
+                    100.0 * time / total
+                } else {
+                    0.0
+                };
+                row(
+                    out,
+                    [
+                        &number.to_string(),
+                        &l.hits.to_string(),
+                        &cell(time, 12),
+                        &cell(time / l.hits as f64, 8),
+                        &cell(percent, 8),
+                        contents,
+                    ],
+                );
+            }
+            _ => row(out, [&number.to_string(), "", "", "", "", contents]),
+        }
+    }
+    out.push('\n');
+}

@@ -1,0 +1,128 @@
+//! The default report: one comfy-table per function, time and memory side by side.
+
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+
+use super::units::{bytes, duration, signed_bytes};
+use crate::profile::{FunctionProfile, LineProfile, Profile};
+
+/// comfy-table's preset: one rule under the header, nothing else (space means "none").
+const HEADER_RULE_ONLY: &str = "     ─ ─           ";
+
+/// The width the tables are made to fit.
+const WIDTH: usize = 120;
+
+/// Renders every function of a profile.
+pub fn render(profile: &Profile) -> String {
+    let mut out = String::new();
+    for f in &profile.functions {
+        out.push_str(&function(f, profile.heap_counted));
+        out.push('\n');
+    }
+    if !profile.heap_counted && !profile.functions.is_empty() {
+        out.push_str(super::NO_HEAP_NOTE);
+        out.push('\n');
+    }
+    out
+}
+
+/// Renders one function: its header, then a row per source line.
+pub fn function(f: &FunctionProfile, heap: bool) -> String {
+    let mut out = format!(
+        "Function: {} at line {}\nFile: {}\nCalls: {}   Total time: {}   Own time: {}\n",
+        f.name,
+        f.line,
+        f.file,
+        f.calls,
+        duration(f.total_ns as f64),
+        duration(f.own_ns as f64),
+    );
+    let mut header = vec!["Line #", "Hits", "Time", "Per Hit", "% Time"];
+    if heap {
+        header.extend(["Alloc", "Freed", "Increment", "Allocs", "Peak", "Mem usage"]);
+    }
+    header.push("Line Contents");
+    let numeric = header.len() - 1;
+
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (i, contents) in f.source.iter().enumerate() {
+        let number = f.line + i as u32;
+        let mut row = vec![number.to_string()];
+        match f.line(number) {
+            Some(l) => row.extend(cells(l, f.total_ns, heap)),
+            None => row.extend(std::iter::repeat_n(String::new(), numeric - 1)),
+        }
+        row.push(contents.replace('\t', "    ").trim_end().to_owned());
+        rows.push(row);
+    }
+
+    // Line Contents gets what the number columns leave of the width, and is cut, not wrapped.
+    let fixed: usize = (0..numeric)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+                + 3
+        })
+        .sum();
+    let room = WIDTH.saturating_sub(fixed + 4).max(24);
+    for row in &mut rows {
+        if let Some(contents) = row.last_mut() {
+            if contents.chars().count() > room {
+                *contents = contents.chars().take(room - 1).collect::<String>() + "…";
+            }
+        }
+    }
+
+    let mut table = Table::new();
+    table
+        .load_preset(HEADER_RULE_ONLY)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    for row in rows {
+        table.add_row(row);
+    }
+    for c in 0..numeric {
+        if let Some(column) = table.column_mut(c) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    out
+}
+
+fn cells(l: &LineProfile, total_ns: u64, heap: bool) -> Vec<String> {
+    let percent = if total_ns > 0 {
+        100.0 * l.time_ns as f64 / total_ns as f64
+    } else {
+        0.0
+    };
+    let per_hit = if l.hits > 0 {
+        duration(l.time_ns as f64 / l.hits as f64)
+    } else {
+        String::new()
+    };
+    let mut row = vec![
+        if l.hits > 0 {
+            l.hits.to_string()
+        } else {
+            String::new()
+        },
+        duration(l.time_ns as f64),
+        per_hit,
+        format!("{percent:.1}"),
+    ];
+    if heap {
+        row.extend([
+            bytes(l.alloc_bytes),
+            bytes(l.freed_bytes),
+            signed_bytes(l.net_bytes),
+            l.allocs.to_string(),
+            bytes(l.peak_bytes),
+            bytes(l.mem_usage_bytes),
+        ]);
+    }
+    row
+}

@@ -1,0 +1,136 @@
+//! Per-thread counters of one profiled function: the recorder's storage.
+//!
+//! Every thread that runs a profiled function gets its own [`LineTable`] for it, allocated on
+//! its first call there and kept for the life of the process (so threads that end are still
+//! reported). Only the owning thread writes to a table; the counters are atomics so that a report
+//! taken on another thread reads them soundly, and they are updated with a relaxed load and a
+//! relaxed store, which on x86-64 are plain `mov`s: no `lock` prefix, no contention.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+
+/// Adds to a counter that only the current thread writes.
+#[inline(always)]
+pub(crate) fn bump(counter: &AtomicU64, by: u64) {
+    counter.store(counter.load(Relaxed).wrapping_add(by), Relaxed);
+}
+
+/// Raises a counter that only the current thread writes to at least `value`.
+#[inline(always)]
+pub(crate) fn raise(counter: &AtomicU64, value: u64) {
+    if value > counter.load(Relaxed) {
+        counter.store(value, Relaxed);
+    }
+}
+
+/// The counters of one source line.
+#[derive(Debug, Default)]
+pub(crate) struct LineSlot {
+    pub(crate) hits: AtomicU64,
+    pub(crate) ticks: AtomicU64,
+    pub(crate) alloc_bytes: AtomicU64,
+    pub(crate) freed_bytes: AtomicU64,
+    pub(crate) allocs: AtomicU64,
+    pub(crate) peak_bytes: AtomicU64,
+    pub(crate) mem_usage_bytes: AtomicU64,
+}
+
+/// How many distinct profiled callers a table tells apart; more are counted as "other callers".
+pub(crate) const CALLER_SLOTS: usize = 16;
+
+/// Calls that came from one caller.
+#[derive(Debug, Default)]
+pub(crate) struct CallerSlot {
+    /// The caller's site id plus one; 0 marks an empty slot, 1 a call with no profiled caller.
+    pub(crate) caller: AtomicU32,
+    pub(crate) calls: AtomicU64,
+    pub(crate) ticks: AtomicU64,
+}
+
+/// One profiled function's counters on one thread.
+#[derive(Debug)]
+pub(crate) struct LineTable {
+    pub(crate) site_id: u32,
+    pub(crate) thread: u32,
+    pub(crate) calls: AtomicU64,
+    pub(crate) total_ticks: AtomicU64,
+    pub(crate) primitive_calls: AtomicU64,
+    pub(crate) primitive_ticks: AtomicU64,
+    /// How many calls of this function are running on this thread right now.
+    pub(crate) depth: AtomicU32,
+    pub(crate) slots: Box<[LineSlot]>,
+    pub(crate) callers: [CallerSlot; CALLER_SLOTS],
+    pub(crate) other_callers: CallerSlot,
+}
+
+impl LineTable {
+    pub(crate) fn new(site_id: u32, thread: u32, lines: usize) -> Self {
+        LineTable {
+            site_id,
+            thread,
+            calls: AtomicU64::new(0),
+            total_ticks: AtomicU64::new(0),
+            primitive_calls: AtomicU64::new(0),
+            primitive_ticks: AtomicU64::new(0),
+            depth: AtomicU32::new(0),
+            slots: (0..lines).map(|_| LineSlot::default()).collect(),
+            callers: Default::default(),
+            other_callers: CallerSlot::default(),
+        }
+    }
+
+    /// Counts a finished call of `ticks` made from `caller` (a site id, 0 for none).
+    #[inline]
+    pub(crate) fn finish_call(&self, caller: u32, ticks: u64, primitive: bool) {
+        bump(&self.calls, 1);
+        bump(&self.total_ticks, ticks);
+        if primitive {
+            bump(&self.primitive_calls, 1);
+            bump(&self.primitive_ticks, ticks);
+        }
+        let key = caller + 1;
+        let slot = self
+            .callers
+            .iter()
+            .find(|s| {
+                let k = s.caller.load(Relaxed);
+                if k == 0 {
+                    s.caller.store(key, Relaxed);
+                    true
+                } else {
+                    k == key
+                }
+            })
+            .unwrap_or(&self.other_callers);
+        bump(&slot.calls, 1);
+        bump(&slot.ticks, ticks);
+    }
+
+    /// Sets every counter back to zero.
+    pub(crate) fn reset(&self) {
+        for c in [
+            &self.calls,
+            &self.total_ticks,
+            &self.primitive_calls,
+            &self.primitive_ticks,
+        ] {
+            c.store(0, Relaxed);
+        }
+        for s in self.slots.iter() {
+            for c in [
+                &s.hits,
+                &s.ticks,
+                &s.alloc_bytes,
+                &s.freed_bytes,
+                &s.allocs,
+                &s.peak_bytes,
+                &s.mem_usage_bytes,
+            ] {
+                c.store(0, Relaxed);
+            }
+        }
+        for s in self.callers.iter().chain([&self.other_callers]) {
+            s.calls.store(0, Relaxed);
+            s.ticks.store(0, Relaxed);
+        }
+    }
+}

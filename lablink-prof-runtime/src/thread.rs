@@ -1,0 +1,87 @@
+//! The recording thread's own state: its tables and the profiled call it is in.
+
+use std::cell::Cell;
+use std::ptr;
+
+use crate::registry;
+use crate::site::FunctionSite;
+use crate::table::LineTable;
+
+/// A thread's tables, indexed by site id. Allocated on the thread's first recorded call and
+/// never freed, so that it stays valid during thread-local destruction and after.
+#[derive(Debug)]
+struct ThreadState {
+    index: u32,
+    tables: Vec<Option<&'static LineTable>>,
+}
+
+thread_local! {
+    // Both are const-initialised and have no destructor: reading them never allocates, never
+    // registers a destructor and works at any point of the thread's life.
+    static STATE: Cell<*mut ThreadState> = const { Cell::new(ptr::null_mut()) };
+    /// The site id of the innermost synchronous profiled call running on this thread, 0 if none.
+    static CURRENT: Cell<u32> = const { Cell::new(0) };
+}
+
+/// This thread's table for `site`, created on first use.
+#[inline(always)]
+pub(crate) fn table_for(site: &'static FunctionSite, marker: &'static str) -> &'static LineTable {
+    let id = site.id() as usize;
+    let state = STATE.get();
+    if !state.is_null() {
+        // SAFETY: `state` was leaked by this thread in `new_table` and is only ever used from
+        // this thread; no other reference to it is alive while this shared one is.
+        let tables = unsafe { &(*state).tables };
+        if let Some(Some(table)) = tables.get(id) {
+            return table;
+        }
+    }
+    new_table(site, marker)
+}
+
+#[cold]
+#[inline(never)]
+fn new_table(site: &'static FunctionSite, marker: &'static str) -> &'static LineTable {
+    let id = registry::register_site(site, marker);
+    let mut state = STATE.get();
+    if state.is_null() {
+        let name = std::thread::current()
+            .name()
+            .map(str::to_owned)
+            .unwrap_or_default();
+        let index = registry::register_thread(name);
+        state = Box::into_raw(Box::new(ThreadState {
+            index,
+            tables: Vec::new(),
+        }));
+        STATE.set(state);
+    }
+    // SAFETY: `state` is this thread's leaked `ThreadState`; this is the only reference to it
+    // for the duration of this function (table lookups happen only on this thread, not here).
+    let state = unsafe { &mut *state };
+    let table = registry::register_table(LineTable::new(id, state.index, site.line_count()));
+    let id = id as usize;
+    if state.tables.len() <= id {
+        state.tables.resize(id + 1, None);
+    }
+    state.tables[id] = Some(table);
+    table
+}
+
+/// Makes `id` the current synchronous call and returns the one it replaces.
+#[inline(always)]
+pub(crate) fn push_current(id: u32) -> u32 {
+    CURRENT.replace(id)
+}
+
+/// The current synchronous call's site id, 0 if none.
+#[inline(always)]
+pub(crate) fn current() -> u32 {
+    CURRENT.get()
+}
+
+/// Restores the current synchronous call saved by `push_current`.
+#[inline(always)]
+pub(crate) fn pop_current(parent: u32) {
+    CURRENT.set(parent);
+}

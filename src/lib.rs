@@ -1,0 +1,85 @@
+//! # lablink-prof
+//!
+//! A line-level time and heap profiler for Rust, driven by one attribute: what `kernprof -l -v`
+//! and Python's memory_profiler give Python users, exact and cheap.
+//!
+//! ```
+//! use lablink_prof::line_profile;
+//!
+//! #[line_profile]
+//! fn work(n: u64) -> u64 {
+//!     let mut acc = 0;
+//!     for i in 0..n {
+//!         acc += i;
+//!     }
+//!     acc
+//! }
+//!
+//! lablink_prof::enable(); // or run with LABLINK_PROFILING=1
+//! assert_eq!(work(10), 45);
+//! let profile = lablink_prof::snapshot();
+//! let f = profile.functions.iter().find(|f| f.name.ends_with("work")).unwrap();
+//! let body = f.line_containing("acc += i").unwrap();
+//! assert_eq!(f.hits(body), 10);
+//! assert_eq!(f.hits(body - 1), 11); // the `for` header: once per item, plus the final fetch
+//! # lablink_prof::skip_exit_report();
+//! ```
+//!
+//! Run a program with `LABLINK_PROFILING=1` and, when it exits, every profiled function that ran
+//! is printed on stderr: hits, time, time per hit and share of the function's time for each of
+//! its source lines.
+//!
+//! # Turning it on and off
+//!
+//! | how | effect |
+//! | --- | --- |
+//! | `LABLINK_PROFILING=1` (`true`, `yes`, `on`, any case) | record, and print the report at exit |
+//! | unset or any other value | profiled functions run their plain copy: one branch per call |
+//! | [`enable`], [`disable`] | the same, from code; they override the environment |
+//! | [`reset`] | set every figure back to zero |
+//! | [`snapshot`] | the figures as a [`Profile`] value, for tests and tools |
+//! | [`print_report`], [`ReportGuard`] | print now (and not again at exit) |
+//! | `LABLINK_PROFILE_FORMAT=kernprof` | kernprof's exact layout (`memory_profiler`, `json` too) |
+//! | `LABLINK_PROFILE_OUT=profile.json` | also write the profile as JSON (format in [`profile`]) |
+//! | `default-features = false` | the attribute emits the function unchanged: zero cost |
+//!
+//! The exit report runs from the C runtime's `atexit`, so it is printed when `main` returns and
+//! on `std::process::exit`, and never changes the exit status. Writing it cannot panic: errors
+//! (an unwritable `LABLINK_PROFILE_OUT`) are printed on stderr.
+//!
+//! # What the numbers mean
+//!
+//! - **Hits**: how many times a statement on the line started. A `for`, `while` or `loop`
+//!   header is hit once per iteration plus once; fetching the next item, or testing the
+//!   condition, is the header's time.
+//! - **Time**: wall time from the statement's start to the start of the next recorded statement
+//!   of the same call, or the call's end. Time in callees counts on the calling line. The lines
+//!   of a function add up to its total, so `% Time` adds up to 100.
+//! - The signature line is hit once per call; its time is the few nanoseconds between entering
+//!   the call and its first statement.
+//! - Each call records on its own, so recursion and threads are right; several threads' figures
+//!   are added up. A statement spanning several lines counts once, on its first line; several
+//!   statements on one line add up.
+//! - An `async fn`'s line times are wall times and include the time it was suspended.
+//!
+//! # What is recorded
+//!
+//! Every statement of the body, in nested blocks too (`if`/`else`, `match` arms, loop bodies,
+//! `unsafe` and labelled blocks). Closures, `async` blocks and items declared in the body are
+//! not entered; a macro invocation is one statement.
+#![deny(missing_docs)]
+
+pub use lablink_prof_macros::line_profile;
+pub use lablink_prof_runtime::profile;
+pub use lablink_prof_runtime::report;
+pub use lablink_prof_runtime::{
+    CallerProfile, FunctionProfile, LineProfile, Profile, ReportError, ReportFormat, ReportGuard,
+    ThreadFunctionProfile, ThreadInfo, disable, enable, enabled, print_report, reset,
+    skip_exit_report, snapshot,
+};
+
+/// Not public API: what the attribute's expansion refers to. It may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use lablink_prof_runtime::{Frame, FunctionSite, LineIter, SiteInfo, enabled};
+}
