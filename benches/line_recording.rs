@@ -1,1 +1,77 @@
-fn main() {}
+//! The cost of recording, beside a raw timestamp-counter read in the same run.
+//!
+//! `cargo bench --bench line_recording`. Groups:
+//! - `statement`: one `rdtsc` read (the reference) against recording one statement
+//!   (`Frame::enter`, what the attribute puts before each statement);
+//! - `call`: a small function plain, profiled with recording off, and profiled with recording on.
+
+use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use lablink_prof::__private::{Frame, FunctionSite, SiteInfo};
+use lablink_prof::line_profile;
+
+static SITE: FunctionSite = FunctionSite::new(SiteInfo {
+    name: "bench",
+    file: file!(),
+    first_line: 1,
+    source: &["fn bench() {", "    a;", "    b;", "}"],
+    is_async: false,
+});
+
+fn raw_tsc() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: rdtsc has no preconditions.
+    unsafe {
+        core::arch::x86_64::_rdtsc()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        std::time::Instant::now().elapsed().as_nanos() as u64
+    }
+}
+
+fn statement(c: &mut Criterion) {
+    lablink_prof::enable();
+    lablink_prof::skip_exit_report();
+    let mut g = c.benchmark_group("statement");
+    g.bench_function("rdtsc (reference)", |b| b.iter(|| black_box(raw_tsc())));
+    let frame = Frame::enter_sync(&SITE, "bench::bench::__lp_here");
+    g.bench_function("record one statement", |b| {
+        b.iter(|| {
+            frame.enter(black_box(1));
+        })
+    });
+    g.finish();
+    drop(frame);
+}
+
+fn plain_small(x: u64) -> u64 {
+    let a = x.wrapping_mul(3);
+    let b = a ^ (a >> 7);
+    b.wrapping_add(1)
+}
+
+#[line_profile]
+fn profiled_small(x: u64) -> u64 {
+    let a = x.wrapping_mul(3);
+    let b = a ^ (a >> 7);
+    b.wrapping_add(1)
+}
+
+fn call(c: &mut Criterion) {
+    lablink_prof::skip_exit_report();
+    let mut g = c.benchmark_group("call");
+    g.bench_function("plain", |b| b.iter(|| plain_small(black_box(7))));
+    lablink_prof::disable();
+    g.bench_function("profiled, recording off", |b| {
+        b.iter(|| profiled_small(black_box(7)))
+    });
+    lablink_prof::enable();
+    g.bench_function("profiled, recording on (3 statements)", |b| {
+        b.iter(|| profiled_small(black_box(7)))
+    });
+    lablink_prof::disable();
+    g.finish();
+}
+
+criterion_group!(benches, statement, call);
+criterion_main!(benches);

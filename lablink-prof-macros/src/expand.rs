@@ -132,6 +132,7 @@ fn profiled_body(sig: &Signature, body: &Block, head: Span) -> syn::Result<Block
         lines: &lines,
         frame: frame.clone(),
         is_async,
+        enclosing: None,
     }
     .visit_block_mut(&mut instrumented);
 

@@ -10,6 +10,8 @@
 //! - an `else if` condition is marked like a `while` condition;
 //! - a `match` arm whose body is an expression becomes `{ mark; body }`;
 //! - in an `async fn`, `EXPR.await` becomes `__lp_frame.resumed(EXPR.await)`;
+//! - a statement nested on the same line as the statement that contains it (`if c { a } else
+//!   { b }` on one line) is not marked again: the line is hit once, as a reader counts it;
 //! - closures, `async` blocks, `const` blocks, items, types and macro arguments are not entered.
 
 use proc_macro2::{Ident, Literal, Span};
@@ -24,6 +26,8 @@ pub struct Instrumenter<'a> {
     pub lines: &'a LineRange,
     pub frame: Ident,
     pub is_async: bool,
+    /// The slot of the statement being rewritten, while its parts are visited.
+    pub enclosing: Option<usize>,
 }
 
 impl Instrumenter<'_> {
@@ -67,36 +71,50 @@ impl Instrumenter<'_> {
         }
     }
 
+    /// The mark for a statement at `slot`, unless its enclosing statement is on the same line.
+    fn mark_new_line(&self, slot: Option<usize>) -> Option<Stmt> {
+        slot.filter(|s| Some(*s) != self.enclosing)
+            .map(|s| self.mark_stmt(s))
+    }
+
+    /// Visits the parts of the statement at `slot` with it as the enclosing statement.
+    fn within(&mut self, slot: Option<usize>, visit: impl FnOnce(&mut Self)) {
+        let saved = self.enclosing;
+        if slot.is_some() {
+            self.enclosing = slot;
+        }
+        visit(self);
+        self.enclosing = saved;
+    }
+
     fn instrument_stmts(&mut self, stmts: Vec<Stmt>) -> Vec<Stmt> {
         let mut out = Vec::with_capacity(stmts.len() * 2);
         for mut stmt in stmts {
             match &mut stmt {
                 Stmt::Item(_) => {}
                 Stmt::Local(local) => {
-                    if let Some(slot) = self.slot_of(&local.let_token) {
-                        out.push(self.mark_stmt(slot));
-                    }
-                    if let Some(init) = &mut local.init {
-                        self.visit_expr_mut(&mut init.expr);
-                        if let Some((_, diverge)) = &mut init.diverge {
-                            self.visit_expr_mut(diverge);
+                    let slot = self.slot_of(local.let_token);
+                    out.extend(self.mark_new_line(slot));
+                    self.within(slot, |this| {
+                        if let Some(init) = &mut local.init {
+                            this.visit_expr_mut(&mut init.expr);
+                            if let Some((_, diverge)) = &mut init.diverge {
+                                this.visit_expr_mut(diverge);
+                            }
                         }
-                    }
+                    });
                 }
                 Stmt::Macro(m) => {
-                    if let Some(slot) = self.slot_of(&m.mac) {
-                        out.push(self.mark_stmt(slot));
-                    }
+                    out.extend(self.mark_new_line(self.slot_of(&m.mac)));
                 }
                 Stmt::Expr(expr, _) => {
                     // `for` and `while` count their own hits, one per fetch or test.
                     let counts_itself = matches!(expr, Expr::ForLoop(_) | Expr::While(_));
+                    let slot = self.slot_of(&*expr);
                     if !counts_itself {
-                        if let Some(slot) = self.slot_of(&*expr) {
-                            out.push(self.mark_stmt(slot));
-                        }
+                        out.extend(self.mark_new_line(slot));
                     }
-                    self.visit_expr_mut(expr);
+                    self.within(slot, |this| this.visit_expr_mut(expr));
                 }
             }
             out.push(stmt);
@@ -107,7 +125,7 @@ impl Instrumenter<'_> {
     fn for_loop(&mut self, f: &mut ExprForLoop) {
         self.visit_expr_mut(&mut f.expr);
         self.visit_block_mut(&mut f.body);
-        if let Some(slot) = self.slot_of(&f.for_token) {
+        if let Some(slot) = self.slot_of(f.for_token) {
             let frame = &self.frame;
             let slot = lit(slot);
             let iterable = &f.expr;
@@ -121,7 +139,7 @@ impl Instrumenter<'_> {
     fn while_loop(&mut self, w: &mut ExprWhile) {
         self.visit_expr_mut(&mut w.cond);
         self.visit_block_mut(&mut w.body);
-        let Some(slot) = self.slot_of(&w.while_token) else {
+        let Some(slot) = self.slot_of(w.while_token) else {
             return;
         };
         if !self.mark_condition(&mut w.cond, slot) {
@@ -133,7 +151,7 @@ impl Instrumenter<'_> {
 
     fn loop_body(&mut self, l: &mut ExprLoop) {
         self.visit_block_mut(&mut l.body);
-        if let Some(slot) = self.slot_of(&l.loop_token) {
+        if let Some(slot) = self.slot_of(l.loop_token) {
             let mark = self.mark_stmt(slot);
             l.body.stmts.insert(0, mark);
         }
@@ -145,7 +163,7 @@ impl Instrumenter<'_> {
         if let Some((_, else_branch)) = &mut i.else_branch {
             if let Expr::If(inner) = &mut **else_branch {
                 self.if_chain(inner);
-                if let Some(slot) = self.slot_of(&inner.if_token) {
+                if let Some(slot) = self.slot_of(inner.if_token) {
                     self.mark_condition(&mut inner.cond, slot);
                 }
             } else {
@@ -158,12 +176,12 @@ impl Instrumenter<'_> {
         if let Some((_, guard)) = &mut arm.guard {
             self.visit_expr_mut(guard);
         }
-        self.visit_expr_mut(&mut arm.body);
+        let slot = self.slot_of(&*arm.body);
+        self.within(slot, |this| this.visit_expr_mut(&mut arm.body));
         if matches!(&*arm.body, Expr::Block(b) if b.label.is_none() && b.attrs.is_empty()) {
             return;
         }
-        if let Some(slot) = self.slot_of(&*arm.body) {
-            let mark = self.mark_stmt(slot);
+        if let Some(mark) = self.mark_new_line(slot) {
             let body = &arm.body;
             *arm.body = parse_quote!({ #mark #body });
         }

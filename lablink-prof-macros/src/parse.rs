@@ -44,14 +44,14 @@ pub fn target(item: TokenStream) -> syn::Result<Target> {
     if let Ok(i) = syn::parse2::<ItemImpl>(item.clone()) {
         return Ok(Target::Impl(i));
     }
-    if let Ok(f) = syn::parse2::<TraitItemFn>(item.clone()) {
-        if f.default.is_none() {
-            return Err(Error::new_spanned(
-                &f.sig,
-                "#[line_profile] needs a function with a body: there are no statements to profile \
+    if let Ok(f) = syn::parse2::<TraitItemFn>(item.clone())
+        && f.default.is_none()
+    {
+        return Err(Error::new_spanned(
+            &f.sig,
+            "#[line_profile] needs a function with a body: there are no statements to profile \
                  in a declaration",
-            ));
-        }
+        ));
     }
     Err(Error::new_spanned(
         item,

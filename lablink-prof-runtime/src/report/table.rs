@@ -68,10 +68,10 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
         .sum();
     let room = WIDTH.saturating_sub(fixed + 4).max(24);
     for row in &mut rows {
-        if let Some(contents) = row.last_mut() {
-            if contents.chars().count() > room {
-                *contents = contents.chars().take(room - 1).collect::<String>() + "…";
-            }
+        if let Some(contents) = row.last_mut()
+            && contents.chars().count() > room
+        {
+            *contents = contents.chars().take(room - 1).collect::<String>() + "…";
         }
     }
 

@@ -1,0 +1,174 @@
+//! The report at exit: printed on stderr, written as JSON, never changing the exit status.
+//!
+//! Each case runs this test binary again as a child process (the `child` test below, selected
+//! by an environment variable), the way a user's program runs.
+
+use std::process::Command;
+
+use lablink_prof::line_profile;
+
+#[line_profile]
+fn work(n: u64) -> u64 {
+    let mut acc = 0;
+    for i in 0..n {
+        acc += i;
+    }
+    acc
+}
+
+/// The child program: runs only when the parent sets `LP_CHILD`.
+#[test]
+fn child() {
+    let Ok(mode) = std::env::var("LP_CHILD") else {
+        return;
+    };
+    assert_eq!(work(1000), 499_500);
+    match mode.as_str() {
+        "exit3" => std::process::exit(3),
+        "guard" => {
+            let _guard = lablink_prof::ReportGuard::new();
+            work(10);
+        }
+        _ => {}
+    }
+}
+
+fn run_child(mode: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "child", "--nocapture", "--test-threads=1"])
+        .env("LP_CHILD", mode)
+        .env_remove("LABLINK_PROFILING")
+        .env_remove("LABLINK_PROFILE_FORMAT")
+        .env_remove("LABLINK_PROFILE_OUT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_table_is_printed_at_exit_and_the_exit_status_is_kept() {
+    let (code, stderr) = run_child("exit3", &[("LABLINK_PROFILING", "1")]);
+    assert_eq!(code, Some(3));
+    assert!(
+        stderr.contains("Function: exit_report::work at line"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("acc += i;"), "{stderr}");
+    // The `for` header row: 1001 hits.
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("1001") && l.contains("for i in 0..n")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn nothing_is_printed_without_lablink_profiling() {
+    let (code, stderr) = run_child("normal", &[("LABLINK_PROFILING", "off")]);
+    assert_eq!(code, Some(0));
+    assert!(!stderr.contains("Function:"), "{stderr}");
+}
+
+#[test]
+fn kernprof_layout_is_kernprofs() {
+    let (code, stderr) = run_child(
+        "normal",
+        &[
+            ("LABLINK_PROFILING", "yes"),
+            ("LABLINK_PROFILE_FORMAT", "kernprof"),
+        ],
+    );
+    assert_eq!(code, Some(0));
+    let header = "Line #      Hits         Time  Per Hit   % Time  Line Contents";
+    assert!(
+        stderr.starts_with("Timer unit: 1e-09 s\n\nTotal time: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{header}\n{}\n", "=".repeat(62))),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Function: exit_report::work at line"),
+        "{stderr}"
+    );
+    let row = stderr
+        .lines()
+        .find(|l| l.ends_with("        acc += i;"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    // '%6s %9s %12s %8s %8s  %-s': the hits column ends at character 16.
+    assert_eq!(&row[7..16], "     1000");
+}
+
+#[test]
+fn json_is_written_where_lablink_profile_out_says() {
+    let dir = std::env::temp_dir().join(format!("lp-exit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("profile.json");
+    let (code, stderr) = run_child(
+        "exit3",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            ("LABLINK_PROFILE_OUT", path.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(code, Some(3));
+    assert!(stderr.contains("profile written to"), "{stderr}");
+    let profile = lablink_prof::report::read_json(&path).unwrap();
+    let f = profile.function("exit_report::work").unwrap();
+    assert_eq!(f.calls, 1);
+    assert_eq!(f.hits(f.line_containing("acc += i").unwrap()), 1000);
+    assert_eq!(f.lines.iter().map(|l| l.time_ns).sum::<u64>(), f.total_ns);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_unwritable_profile_path_gets_a_message_and_changes_nothing() {
+    let (code, stderr) = run_child(
+        "exit3",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            (
+                "LABLINK_PROFILE_OUT",
+                "/nonexistent-dir/deeper/profile.json",
+            ),
+        ],
+    );
+    assert_eq!(code, Some(3));
+    assert!(
+        stderr.contains("could not write the profile: /nonexistent-dir/deeper/profile.json"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Function: exit_report::work"), "{stderr}");
+}
+
+#[test]
+fn a_guard_prints_once_and_the_exit_report_does_not_repeat_it() {
+    let (code, stderr) = run_child("guard", &[("LABLINK_PROFILING", "1")]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        stderr.matches("Function: exit_report::work").count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_format_is_named_and_the_table_is_used() {
+    let (code, stderr) = run_child(
+        "normal",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            ("LABLINK_PROFILE_FORMAT", "xml"),
+        ],
+    );
+    assert_eq!(code, Some(0));
+    assert!(stderr.contains("unknown report format \"xml\""), "{stderr}");
+    assert!(stderr.contains("Function: exit_report::work"), "{stderr}");
+}
