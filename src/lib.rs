@@ -70,6 +70,7 @@
 #![deny(missing_docs)]
 
 pub use lablink_prof_macros::line_profile;
+pub use lablink_prof_runtime::assertions;
 pub use lablink_prof_runtime::profile;
 pub use lablink_prof_runtime::report;
 pub use lablink_prof_runtime::{
@@ -77,6 +78,47 @@ pub use lablink_prof_runtime::{
     ThreadFunctionProfile, ThreadInfo, disable, enable, enabled, print_report, reset,
     skip_exit_report, snapshot,
 };
+pub use lablink_prof_runtime::{
+    CountingAlloc, HeapRegion, HeapStats, LiveLine, heap_is_counted, measure, process_live_bytes,
+};
+
+/// Panics unless the expression (or block) leaves nothing allocated on this thread; names the
+/// profiled lines that allocated what is still live. The value is dropped inside the check.
+///
+/// ```should_panic
+/// // (Panics here because the doc test installs no counting allocator.)
+/// lablink_prof::assert_no_leaks!({ let v = vec![1, 2, 3]; v.len() });
+/// ```
+#[macro_export]
+macro_rules! assert_no_leaks {
+    ($body:expr $(,)?) => {
+        $crate::assertions::assert_no_leaks(|| $body)
+    };
+}
+
+/// Panics if the expression allocates more than `limit` bytes on this thread.
+#[macro_export]
+macro_rules! assert_max_bytes {
+    ($limit:expr, $body:expr $(,)?) => {
+        $crate::assertions::assert_max_bytes($limit, || $body)
+    };
+}
+
+/// Panics if the expression allocates more than `limit` times on this thread.
+#[macro_export]
+macro_rules! assert_max_allocs {
+    ($limit:expr, $body:expr $(,)?) => {
+        $crate::assertions::assert_max_allocs($limit, || $body)
+    };
+}
+
+/// Panics if the expression allocates at all on this thread.
+#[macro_export]
+macro_rules! assert_no_alloc {
+    ($body:expr $(,)?) => {
+        $crate::assertions::assert_no_alloc(|| $body)
+    };
+}
 
 /// Not public API: what the attribute's expansion refers to. It may change in any release.
 #[doc(hidden)]

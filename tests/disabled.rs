@@ -12,6 +12,16 @@ fn work(n: u32) -> u32 {
     s
 }
 
+#[line_profile]
+fn with_nested_static() -> u32 {
+    let v = {
+        static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    };
+    v
+}
+
+/// One test, because the switch it turns is process-wide.
 #[test]
 fn nothing_is_recorded_until_recording_is_turned_on() {
     // This test binary must run without LABLINK_PROFILING set (the README's test command does).
@@ -31,4 +41,11 @@ fn nothing_is_recorded_until_recording_is_turned_on() {
 
     lablink_prof::reset();
     assert!(lablink_prof::snapshot().functions.is_empty());
+
+    // A static declared in a nested block exists once, whether the call records or not.
+    assert_eq!(with_nested_static(), 1);
+    lablink_prof::enable();
+    assert_eq!(with_nested_static(), 2);
+    lablink_prof::disable();
+    assert_eq!(with_nested_static(), 3);
 }

@@ -5,11 +5,11 @@ mod common;
 use common::{assert_adds_up, function, hits, record};
 use lablink_prof::line_profile;
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
 #[line_profile]
 fn for_loop(n: u32) -> u32 {
     let mut acc = 0; // L:init
-    for i in 0..n {
-        // L:header
+    for i in 0..n { // L:header
         acc += i; // L:body
     }
     acc // L:tail
@@ -30,25 +30,22 @@ fn a_for_header_is_hit_once_per_item_plus_once() {
     assert_adds_up(&f);
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
 #[line_profile]
 fn while_and_loop(n: u32) -> u32 {
     let mut i = 0;
-    while i < n {
-        // L:while
+    while i < n { // L:while
         i += 1; // L:wbody
     }
     let mut j = 0;
-    loop {
-        // L:loop
+    loop { // L:loop
         j += 1; // L:lbody
-        if j == n {
-            // L:if
+        if j == n { // L:if
             break; // L:break
         }
     }
     let mut stack = vec![1, 2, 3];
-    while let Some(x) = stack.pop() {
-        // L:whilelet
+    while let Some(x) = stack.pop() { // L:whilelet
         i += x; // L:wlbody
     }
     i + j
@@ -70,24 +67,23 @@ fn while_tests_and_loop_iterations_are_counted() {
     assert_adds_up(&f);
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[allow(clippy::let_and_return)] // the `let` is a line to count
 #[line_profile]
 fn branches(x: i32) -> &'static str {
-    if x < 0 {
-        // L:if
+    if x < 0 { // L:if
         "negative" // L:neg
-    } else if x == 0 {
-        // L:elseif
+    } else if x == 0 { // L:elseif
         "zero" // L:zero
     } else {
-        (match x {
-            // L:match
+        let s = match x { // L:match
             1 => "one", // L:arm1
-            2 | 3 => {
-                // L:arm23
+            2 | 3 => { // L:arm23
                 "two or three" // L:arm23body
             }
             _ => "many", // L:armmany
-        }) as _ // L:s
+        };
+        s // L:s
     }
 }
 
@@ -128,15 +124,14 @@ fn branches_and_match_arms_count_only_what_ran() {
     assert_adds_up(&f);
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
 #[line_profile]
 fn early_exits(input: &str) -> Result<u32, std::num::ParseIntError> {
     let n: u32 = input.trim().parse()?; // L:parse
-    if n > 100 {
-        // L:check
+    if n > 100 { // L:check
         return Ok(100); // L:return
     }
-    let Some(half) = n.checked_div(2) else {
-        // L:letelse
+    let Some(half) = n.checked_div(2) else { // L:letelse
         return Ok(0);
     };
     Ok(half) // L:ok
@@ -158,15 +153,13 @@ fn question_mark_return_and_let_else_leave_correctly() {
     assert_adds_up(&f);
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
 #[line_profile]
 fn labelled(grid: &[Vec<u8>]) -> Option<(usize, usize)> {
     let mut found = None;
-    'rows: for (r, row) in grid.iter().enumerate() {
-        // L:rows
-        for (c, &cell) in row.iter().enumerate() {
-            // L:cols
-            if cell == 0 {
-                // L:test
+    'rows: for (r, row) in grid.iter().enumerate() { // L:rows
+        for (c, &cell) in row.iter().enumerate() { // L:cols
+            if cell == 0 { // L:test
                 continue 'rows; // L:continue
             }
             if cell == 9 {
@@ -175,8 +168,7 @@ fn labelled(grid: &[Vec<u8>]) -> Option<(usize, usize)> {
             }
         }
     }
-    let label_value = 'block: {
-        // L:block
+    let label_value = 'block: { // L:block
         if found.is_none() {
             break 'block 0; // L:break0
         }
@@ -204,10 +196,10 @@ fn labelled_break_and_continue_keep_working() {
     assert_eq!(hits(&f, "L:one"), 1);
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
 #[line_profile]
 fn depth(n: u32) -> u32 {
-    if n == 0 {
-        // L:base
+    if n == 0 { // L:base
         return 0;
     }
     1 + depth(n - 1) // L:recurse
@@ -234,11 +226,11 @@ fn recursion_counts_every_call_on_its_own() {
     assert_adds_up(&f);
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
 #[line_profile]
 fn per_thread(n: u64) -> u64 {
     let mut s = 0;
-    for i in 0..n {
-        // L:loop
+    for i in 0..n { // L:loop
         s += i;
     }
     s
@@ -262,14 +254,14 @@ fn threads_add_up_without_losing_a_hit() {
     assert_adds_up(&f);
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
 #[line_profile]
 fn multi_line_and_shared_lines(v: &[u32]) -> u32 {
     let total: u32 = v // L:chain
         .iter()
         .map(|x| x * 2)
         .sum();
-    let a = 1;
-    let b = 2; // L:two
+    let a = 1; let b = 2; // L:two
     total + a + b
 }
 
@@ -284,6 +276,7 @@ fn a_multi_line_statement_counts_once_and_statements_on_one_line_add_up() {
     assert_eq!(hits(&f, "L:two"), 2);
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
 #[line_profile]
 fn panics_when(fail: bool) -> u32 {
     let x = 1; // L:x
@@ -308,6 +301,7 @@ fn a_panicking_call_is_recorded_and_the_next_call_is_right() {
     assert_adds_up(&f);
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
 #[line_profile]
 fn nested_items_and_closures(n: u32) -> u32 {
     fn helper(x: u32) -> u32 {

@@ -140,8 +140,9 @@ fn profiled_body(sig: &Signature, body: &Block, head: Span) -> syn::Result<Block
         let stmts = &instrumented.stmts;
         return Ok(parse_quote! {{
             #site
-            let #frame = ::lablink_prof::__private::Frame::enter_if_enabled(
+            let mut #frame = ::lablink_prof::__private::Frame::enter_if_enabled(
                 &__LP_SITE, #marker, #is_async);
+            #frame.activate();
             #(#stmts)*
         }});
     }
@@ -162,7 +163,8 @@ fn profiled_body(sig: &Signature, body: &Block, head: Span) -> syn::Result<Block
         if !::lablink_prof::__private::enabled() {
             #(#plain)*
         } else {
-            let #frame = ::lablink_prof::__private::Frame::#enter(&__LP_SITE, #marker);
+            let mut #frame = ::lablink_prof::__private::Frame::#enter(&__LP_SITE, #marker);
+            #frame.activate();
             #(#instrumented)*
         }
     }})

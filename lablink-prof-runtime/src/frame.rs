@@ -8,11 +8,13 @@
 //! `enter` reads the clock once, adds to two counters of the thread's own table and updates the
 //! frame: no allocation, no lock, no atomic read-modify-write.
 
-use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 use crate::clock;
+use crate::heap::{self, HeapSlot};
+use crate::leak;
 use crate::site::FunctionSite;
-use crate::table::{LineTable, bump};
+use crate::table::{LineTable, bump, raise};
 use crate::thread;
 
 /// The state of one running call of a profiled function.
@@ -36,7 +38,27 @@ pub struct Frame {
     /// Whether no other call of this function was running on this thread when this one began.
     primitive: bool,
     is_async: bool,
+    /// This thread's heap counters when memory is recorded (synchronous calls with the counting
+    /// allocator installed), else null.
+    heap: *const HeapSlot,
+    /// The heap counters at the running line's start.
+    line_alloc_bytes: AtomicU64,
+    line_freed_bytes: AtomicU64,
+    line_allocs: AtomicU64,
+    line_live: AtomicI64,
+    /// The heap peak of the enclosing measurement, to put back when this call ends.
+    outer_peak: AtomicI64,
+    /// The allocation-site source this call replaced (see [`Frame::activate`]).
+    outer_line_source: (*const FunctionSite, *const AtomicU32),
+    activated: bool,
 }
+
+// SAFETY: the raw pointers are a `&'static HeapSlot` and the previous values of a thread-local;
+// they are only dereferenced or restored by the thread of a synchronous call (a synchronous frame
+// never leaves its thread), and are null in async frames, which may move.
+unsafe impl Send for Frame {}
+// SAFETY: as above; every other field is an atomic or immutable.
+unsafe impl Sync for Frame {}
 
 impl Frame {
     /// Starts recording a call of a synchronous function.
@@ -75,6 +97,14 @@ impl Frame {
                 parent: 0,
                 primitive: false,
                 is_async,
+                heap: std::ptr::null(),
+                line_alloc_bytes: AtomicU64::new(0),
+                line_freed_bytes: AtomicU64::new(0),
+                line_allocs: AtomicU64::new(0),
+                line_live: AtomicI64::new(0),
+                outer_peak: AtomicI64::new(0),
+                outer_line_source: (std::ptr::null(), std::ptr::null()),
+                activated: false,
             }
         }
     }
@@ -94,6 +124,14 @@ impl Frame {
         if let Some(slot) = table.slots.first() {
             bump(&slot.hits, 1);
         }
+        let heap = if !is_async && heap::is_installed() {
+            let slot = heap::this_thread();
+            if slot.shared { None } else { Some(slot) }
+        } else {
+            None
+        };
+        let reading = heap.map(HeapSlot::read).unwrap_or_default();
+        let outer_peak = heap.map_or(0, |h| h.open_peak(reading.live));
         let now = clock::now();
         Frame {
             table: AtomicPtr::new(std::ptr::from_ref(table).cast_mut()),
@@ -105,7 +143,31 @@ impl Frame {
             parent,
             primitive,
             is_async,
+            heap: heap.map_or(std::ptr::null(), std::ptr::from_ref),
+            line_alloc_bytes: AtomicU64::new(reading.alloc_bytes),
+            line_freed_bytes: AtomicU64::new(reading.freed_bytes),
+            line_allocs: AtomicU64::new(reading.allocs),
+            line_live: AtomicI64::new(reading.live),
+            outer_peak: AtomicI64::new(outer_peak),
+            outer_line_source: (std::ptr::null(), std::ptr::null()),
+            activated: false,
         }
+    }
+
+    /// Publishes this call's running line to the allocation-site tracking of heap regions.
+    /// The attribute calls it once, right after the frame is in its final place.
+    #[inline(always)]
+    pub fn activate(&mut self) {
+        if !self.is_async && self.table().is_some() {
+            self.outer_line_source = leak::set_line_source(self.site, &self.line);
+            self.activated = true;
+        }
+    }
+
+    #[inline(always)]
+    fn heap(&self) -> Option<&'static HeapSlot> {
+        // SAFETY: a non-null `heap` is a `&'static HeapSlot` (see `begin`).
+        unsafe { self.heap.as_ref() }
     }
 
     #[inline(always)]
@@ -147,10 +209,43 @@ impl Frame {
     #[inline(always)]
     fn close_line(&self, table: &LineTable, now: u64) {
         let since = self.since.load(Relaxed);
-        if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
+        let slot = table.slots.get(self.line.load(Relaxed) as usize);
+        if let Some(slot) = slot {
             bump(&slot.ticks, now.wrapping_sub(since));
         }
         self.since.store(now, Relaxed);
+        if let (Some(heap), Some(slot)) = (self.heap(), slot) {
+            self.close_line_heap(heap, slot);
+        }
+    }
+
+    /// Adds the running line's heap figures and starts the next line's.
+    #[inline(always)]
+    fn close_line_heap(&self, heap: &HeapSlot, slot: &crate::table::LineSlot) {
+        let now = heap.read();
+        bump(
+            &slot.alloc_bytes,
+            now.alloc_bytes - self.line_alloc_bytes.load(Relaxed),
+        );
+        bump(
+            &slot.freed_bytes,
+            now.freed_bytes - self.line_freed_bytes.load(Relaxed),
+        );
+        bump(&slot.allocs, now.allocs - self.line_allocs.load(Relaxed));
+        let line_live = self.line_live.load(Relaxed);
+        let peak = heap.peak.load(Relaxed);
+        raise(
+            &slot.peak_bytes,
+            peak.saturating_sub(line_live).max(0) as u64,
+        );
+        raise(&slot.mem_usage_bytes, heap::process_live_bytes());
+        self.outer_peak
+            .store(self.outer_peak.load(Relaxed).max(peak), Relaxed);
+        heap.peak.store(now.live, Relaxed);
+        self.line_alloc_bytes.store(now.alloc_bytes, Relaxed);
+        self.line_freed_bytes.store(now.freed_bytes, Relaxed);
+        self.line_allocs.store(now.allocs, Relaxed);
+        self.line_live.store(now.live, Relaxed);
     }
 
     /// Passes an awaited value through after an `.await` in an `async fn`: the task may have
@@ -175,10 +270,18 @@ impl Drop for Frame {
         let now = clock::now();
         self.close_line(table, now);
         table.finish_call(self.parent, now.wrapping_sub(self.start), self.primitive);
+        if let Some(heap) = self.heap() {
+            let peak = heap.peak.load(Relaxed);
+            heap.peak
+                .store(self.outer_peak.load(Relaxed).max(peak), Relaxed);
+        }
         if !self.is_async {
             let depth = table.depth.load(Relaxed);
             table.depth.store(depth.saturating_sub(1), Relaxed);
             thread::pop_current(self.parent);
+            if self.activated {
+                leak::restore_line_source(self.outer_line_source);
+            }
         }
     }
 }

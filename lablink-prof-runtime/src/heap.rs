@@ -1,18 +1,264 @@
-//! Whether heap figures are real: set by the counting allocator on its first use.
+//! The counting allocator: exact heap figures per thread, for the memory columns and the heap
+//! assertions.
+//!
+//! [`CountingAlloc`] wraps the system allocator, or any other [`GlobalAlloc`] (dhat's among
+//! them), and counts every allocation and free in the calling thread's own [`HeapSlot`]: bytes
+//! and blocks allocated and freed, the live heap, and its high-water mark. A slot is written only
+//! by its thread, with relaxed loads and stores (plain moves on x86-64): no lock and no shared
+//! read-modify-write on the allocation path. The slots sit in one static array so that the
+//! process's live heap is the sum over them; a thread claims one on its first allocation (one
+//! compare-and-swap, once per thread). Threads beyond [`THREAD_SLOTS`] share one more slot,
+//! updated with atomic adds: still exact for the process, but their per-line memory figures are
+//! left out.
+//!
+//! Memory freed on another thread than the one that allocated it counts as freed on the thread
+//! that frees it: that thread's net goes down, the allocating thread's stays up. The process's
+//! figures are exact either way.
 
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
+use crate::leak;
+
+/// How many threads get a slot of their own.
+pub const THREAD_SLOTS: usize = 1024;
+
+/// One thread's heap counters.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+pub(crate) struct HeapSlot {
+    pub(crate) alloc_bytes: AtomicU64,
+    pub(crate) freed_bytes: AtomicU64,
+    pub(crate) allocs: AtomicU64,
+    pub(crate) frees: AtomicU64,
+    /// Bytes allocated less bytes freed by this thread (negative if it frees others' memory).
+    pub(crate) live: AtomicI64,
+    /// The highest `live` has been since the innermost open measurement lowered it.
+    pub(crate) peak: AtomicI64,
+    /// Whether several threads write this slot (the overflow slot).
+    pub(crate) shared: bool,
+}
+
+#[allow(clippy::declare_interior_mutable_const)] // used only to fill the array below
+const EMPTY_SLOT: HeapSlot = HeapSlot {
+    alloc_bytes: AtomicU64::new(0),
+    freed_bytes: AtomicU64::new(0),
+    allocs: AtomicU64::new(0),
+    frees: AtomicU64::new(0),
+    live: AtomicI64::new(0),
+    peak: AtomicI64::new(0),
+    shared: false,
+};
+
+static SLOTS: [HeapSlot; THREAD_SLOTS] = [EMPTY_SLOT; THREAD_SLOTS];
+/// How many slots have been claimed.
+static CLAIMED: AtomicUsize = AtomicUsize::new(0);
+static OVERFLOW: HeapSlot = HeapSlot {
+    shared: true,
+    ..EMPTY_SLOT
+};
 static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    // Const-initialised, no destructor: usable before `main`, during thread start-up and after
+    // the thread's other locals are gone, and reading it never allocates.
+    static SLOT: Cell<*const HeapSlot> = const { Cell::new(ptr::null()) };
+}
 
 /// Whether the counting allocator has served an allocation in this process.
 pub fn is_installed() -> bool {
     INSTALLED.load(Relaxed)
 }
 
-/// Marks the counting allocator as installed.
-#[allow(dead_code)]
-pub(crate) fn mark_installed() {
+/// This thread's slot, claimed on first use.
+#[inline(always)]
+pub(crate) fn this_thread() -> &'static HeapSlot {
+    let slot = SLOT.get();
+    if slot.is_null() {
+        return claim();
+    }
+    // SAFETY: non-null values of `SLOT` are references to statics set by `claim`.
+    unsafe { &*slot }
+}
+
+#[cold]
+#[inline(never)]
+fn claim() -> &'static HeapSlot {
     if !INSTALLED.load(Relaxed) {
         INSTALLED.store(true, Relaxed);
+    }
+    let index = CLAIMED.fetch_add(1, Relaxed);
+    let slot = SLOTS.get(index).unwrap_or(&OVERFLOW);
+    SLOT.set(slot);
+    slot
+}
+
+/// The process's live heap: bytes allocated and not yet freed, over all threads.
+pub fn process_live_bytes() -> u64 {
+    let claimed = CLAIMED.load(Relaxed).min(THREAD_SLOTS);
+    let sum: i64 = SLOTS[..claimed]
+        .iter()
+        .chain([&OVERFLOW])
+        .map(|s| s.live.load(Relaxed))
+        .sum();
+    sum.max(0) as u64
+}
+
+/// Adds to a counter of a slot only its thread writes, or atomically to the shared slot.
+#[inline(always)]
+fn add_u(slot: &HeapSlot, counter: &AtomicU64, by: u64) {
+    if slot.shared {
+        counter.fetch_add(by, Relaxed);
+    } else {
+        counter.store(counter.load(Relaxed).wrapping_add(by), Relaxed);
+    }
+}
+
+#[inline(always)]
+fn add_live(slot: &HeapSlot, by: i64) -> i64 {
+    if slot.shared {
+        slot.live.fetch_add(by, Relaxed) + by
+    } else {
+        let live = slot.live.load(Relaxed).wrapping_add(by);
+        slot.live.store(live, Relaxed);
+        live
+    }
+}
+
+#[inline(always)]
+fn counted_alloc(ptr: *mut u8, size: usize) {
+    let slot = this_thread();
+    add_u(slot, &slot.alloc_bytes, size as u64);
+    add_u(slot, &slot.allocs, 1);
+    let live = add_live(slot, size as i64);
+    if !slot.shared && live > slot.peak.load(Relaxed) {
+        slot.peak.store(live, Relaxed);
+    }
+    leak::on_alloc(ptr, size);
+}
+
+#[inline(always)]
+fn counted_free(ptr: *mut u8, size: usize) {
+    let slot = this_thread();
+    add_u(slot, &slot.freed_bytes, size as u64);
+    add_u(slot, &slot.frees, 1);
+    add_live(slot, -(size as i64));
+    leak::on_free(ptr);
+}
+
+/// A global allocator that counts, per thread, what it forwards to `A`.
+///
+/// Install it with one line in the binary (or test binary) you profile:
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: lablink_prof_runtime::CountingAlloc = lablink_prof_runtime::CountingAlloc::system();
+/// # fn main() {}
+/// ```
+///
+/// Wrapping another allocator: `CountingAlloc::new(dhat::Alloc)`. It forwards `alloc`,
+/// `alloc_zeroed`, `realloc` and `dealloc` to `A` unchanged (a `realloc` stays a `realloc`),
+/// passes a null pointer straight back, and never allocates, locks or panics itself.
+#[derive(Debug, Default)]
+pub struct CountingAlloc<A = System> {
+    inner: A,
+}
+
+impl CountingAlloc<System> {
+    /// Counts what goes to the system allocator.
+    pub const fn system() -> Self {
+        CountingAlloc { inner: System }
+    }
+}
+
+impl<A> CountingAlloc<A> {
+    /// Counts what goes to `inner`.
+    pub const fn new(inner: A) -> Self {
+        CountingAlloc { inner }
+    }
+}
+
+// SAFETY: every method forwards to `A` with the caller's arguments unchanged and returns `A`'s
+// result unchanged; counting touches only this module's statics and a const thread-local.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which is passed on.
+        let p = unsafe { self.inner.alloc(layout) };
+        if !p.is_null() {
+            counted_alloc(p, layout.size());
+        }
+        p
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let p = unsafe { self.inner.alloc_zeroed(layout) };
+        if !p.is_null() {
+            counted_alloc(p, layout.size());
+        }
+        p
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is passed on.
+        unsafe { self.inner.dealloc(ptr, layout) };
+        counted_free(ptr, layout.size());
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, which is passed on.
+        let p = unsafe { self.inner.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            // Counted as dhat counts it: the old block freed, a new one allocated.
+            counted_free(ptr, layout.size());
+            counted_alloc(p, new_size);
+        }
+        p
+    }
+}
+
+/// A reading of this thread's counters.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct HeapReading {
+    pub(crate) alloc_bytes: u64,
+    pub(crate) freed_bytes: u64,
+    pub(crate) allocs: u64,
+    pub(crate) frees: u64,
+    pub(crate) live: i64,
+}
+
+impl HeapSlot {
+    #[inline(always)]
+    pub(crate) fn read(&self) -> HeapReading {
+        HeapReading {
+            alloc_bytes: self.alloc_bytes.load(Relaxed),
+            freed_bytes: self.freed_bytes.load(Relaxed),
+            allocs: self.allocs.load(Relaxed),
+            frees: self.frees.load(Relaxed),
+            live: self.live.load(Relaxed),
+        }
+    }
+
+    /// Opens a peak measurement: returns the peak to restore, and lowers it to the live level.
+    #[inline(always)]
+    pub(crate) fn open_peak(&self, live: i64) -> i64 {
+        let saved = self.peak.load(Relaxed);
+        self.peak.store(live, Relaxed);
+        saved
+    }
+
+    /// Closes a peak measurement opened at `live`: returns how far the heap rose above it, and
+    /// puts back the enclosing measurement's peak (raised by this one's).
+    #[inline(always)]
+    pub(crate) fn close_peak(&self, live: i64, saved: i64) -> u64 {
+        let peak = self.peak.load(Relaxed);
+        self.peak.store(saved.max(peak), Relaxed);
+        peak.saturating_sub(live).max(0) as u64
     }
 }

@@ -14,13 +14,16 @@
 //! threads that have ended.
 #![deny(missing_docs)]
 
+pub mod assertions;
 mod clock;
 mod config;
 pub mod error;
 mod exit;
 mod frame;
 mod heap;
+mod leak;
 pub mod profile;
+mod region;
 mod registry;
 pub mod report;
 mod site;
@@ -31,11 +34,13 @@ mod thread;
 pub use error::ReportError;
 pub use exit::{ReportGuard, exit_format, print_report, skip_exit_report};
 pub use frame::{Frame, LineIter};
-pub use heap::is_installed as heap_is_counted;
+pub use heap::{CountingAlloc, THREAD_SLOTS, is_installed as heap_is_counted, process_live_bytes};
+pub use leak::CAPACITY as LEAK_TRACKING_CAPACITY;
 pub use profile::{
     CallerProfile, FunctionProfile, LineProfile, Profile, ThreadFunctionProfile, ThreadInfo,
     snapshot,
 };
+pub use region::{HeapRegion, HeapStats, LiveLine, measure};
 pub use report::ReportFormat;
 pub use site::{FunctionSite, SiteInfo};
 pub use switch::{disable, enable, enabled};

@@ -355,8 +355,10 @@ pub fn snapshot() -> Profile {
         }
         let lines = convert_lines(info.first_line, &raw, scale);
         let _ = total;
+        let line_ticks: u64 = raw.iter().map(|r| r.ticks).sum();
         functions.push((
             site_id,
+            line_ticks,
             FunctionProfile {
                 name: registered.path.clone(),
                 file: info.file.to_owned(),
@@ -382,11 +384,11 @@ pub fn snapshot() -> Profile {
         ));
     }
     drop(registry);
-    for (site_id, f) in functions.iter_mut() {
-        let in_callees = scale.ns(callee_ticks.get(site_id).copied().unwrap_or(0));
-        f.own_ns = f.total_ns.saturating_sub(in_callees);
+    for (site_id, line_ticks, f) in functions.iter_mut() {
+        let in_callees = callee_ticks.get(site_id).copied().unwrap_or(0);
+        f.own_ns = scale.ns(line_ticks.saturating_sub(in_callees));
     }
-    profile.functions = functions.into_iter().map(|(_, f)| f).collect();
+    profile.functions = functions.into_iter().map(|(_, _, f)| f).collect();
     profile
         .functions
         .sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then(a.name.cmp(&b.name)));

@@ -82,3 +82,15 @@ pub(crate) fn reset() {
         table.reset();
     }
 }
+
+/// The path of a registered function, or its bare name if it never recorded.
+pub(crate) fn path_of(site: &'static FunctionSite) -> String {
+    let id = site.id();
+    if id == 0 {
+        return site.info.name.to_owned();
+    }
+    lock()
+        .sites
+        .get(id as usize - 1)
+        .map_or_else(|| site.info.name.to_owned(), |s| s.path.clone())
+}

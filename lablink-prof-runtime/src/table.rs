@@ -14,6 +14,14 @@ pub(crate) fn bump(counter: &AtomicU64, by: u64) {
     counter.store(counter.load(Relaxed).wrapping_add(by), Relaxed);
 }
 
+/// Raises a counter that only the current thread writes to at least `value`.
+#[inline(always)]
+pub(crate) fn raise(counter: &AtomicU64, value: u64) {
+    if value > counter.load(Relaxed) {
+        counter.store(value, Relaxed);
+    }
+}
+
 /// The counters of one source line.
 #[derive(Debug, Default)]
 pub(crate) struct LineSlot {

@@ -1,0 +1,69 @@
+//! Heap assertions for tests: a closure leaks nothing, stays within a budget, allocates nothing.
+//!
+//! Each runs the closure in a [`HeapRegion`] on the current thread (so parallel tests do not
+//! disturb each other), drops the closure's result inside the region (a returned value is not a
+//! leak), and panics with the figures, and the profiled lines that allocated what is still
+//! live, when the assertion fails. Without the counting allocator installed they panic and say
+//! so: an assertion that cannot measure never passes.
+
+use crate::region::{HeapRegion, HeapStats};
+
+#[track_caller]
+fn measured<R>(f: impl FnOnce() -> R) -> HeapStats {
+    let region = HeapRegion::start_tracking();
+    drop(f());
+    let stats = region.finish();
+    if !stats.counted {
+        panic!("heap assertion: nothing is counted.\n{stats}");
+    }
+    stats
+}
+
+/// Panics unless `f` leaves nothing allocated on this thread. Returns the figures.
+#[track_caller]
+pub fn assert_no_leaks<R>(f: impl FnOnce() -> R) -> HeapStats {
+    let stats = measured(f);
+    if !stats.leaked_nothing() {
+        panic!("heap assertion failed: leaked {stats}");
+    }
+    stats
+}
+
+/// Panics if `f` allocates more than `limit` bytes in all. Returns the figures.
+#[track_caller]
+pub fn assert_max_bytes<R>(limit: u64, f: impl FnOnce() -> R) -> HeapStats {
+    let stats = measured(f);
+    if stats.alloc_bytes > limit {
+        panic!(
+            "heap assertion failed: allocated {} bytes, more than the {limit} allowed: {stats}",
+            stats.alloc_bytes
+        );
+    }
+    stats
+}
+
+/// Panics if `f` allocates more than `limit` times. Returns the figures.
+#[track_caller]
+pub fn assert_max_allocs<R>(limit: u64, f: impl FnOnce() -> R) -> HeapStats {
+    let stats = measured(f);
+    if stats.allocs > limit {
+        panic!(
+            "heap assertion failed: {} allocations, more than the {limit} allowed: {stats}",
+            stats.allocs
+        );
+    }
+    stats
+}
+
+/// Panics if `f` allocates at all. Returns the figures.
+#[track_caller]
+pub fn assert_no_alloc<R>(f: impl FnOnce() -> R) -> HeapStats {
+    let stats = measured(f);
+    if stats.allocs > 0 {
+        panic!(
+            "heap assertion failed: expected no allocation, got {}: {stats}",
+            stats.allocs
+        );
+    }
+    stats
+}

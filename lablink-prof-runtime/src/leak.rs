@@ -1,0 +1,172 @@
+//! Where still-live blocks were allocated, while a heap check runs on this thread.
+//!
+//! A [`HeapRegion`](crate::HeapRegion) gives its thread a table of live allocations (allocated
+//! when the region starts, outside the allocator). While it is open, the counting allocator
+//! notes each block allocated on this thread with the profiled function and line running at the
+//! time, and forgets it when it is freed on this thread. What is left when the region ends is
+//! what leaked, by line. The table is a fixed-size open-addressing hash of [`CAPACITY`] blocks;
+//! blocks beyond it are counted but not placed.
+
+use std::cell::Cell;
+use std::ptr;
+
+use crate::site::FunctionSite;
+
+/// How many live blocks a region can place by line.
+pub const CAPACITY: usize = 1 << 14;
+
+/// One live block.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LiveBlock {
+    /// The block's address; 0 for an empty entry, 1 for a removed one.
+    addr: usize,
+    pub(crate) size: u64,
+    /// The profiled function running when it was allocated, if any.
+    pub(crate) site: Option<&'static FunctionSite>,
+    /// Its line slot in that function.
+    pub(crate) line: u32,
+}
+
+const EMPTY: usize = 0;
+const REMOVED: usize = 1;
+
+/// The live blocks of one thread's open regions.
+#[derive(Debug)]
+pub(crate) struct LiveTable {
+    blocks: Box<[LiveBlock]>,
+    /// Blocks that did not fit.
+    pub(crate) unplaced: u64,
+}
+
+thread_local! {
+    static TABLE: Cell<*mut LiveTable> = const { Cell::new(ptr::null_mut()) };
+    /// The profiled line running on this thread: `(site, line slot)`, set by frames.
+    static LINE: Cell<(*const FunctionSite, *const std::sync::atomic::AtomicU32)> =
+        const { Cell::new((ptr::null(), ptr::null())) };
+}
+
+/// Publishes the running frame's site and line slot for allocation tracking; returns the
+/// previous ones, to restore when the frame ends.
+#[inline(always)]
+pub(crate) fn set_line_source(
+    site: *const FunctionSite,
+    line: *const std::sync::atomic::AtomicU32,
+) -> (*const FunctionSite, *const std::sync::atomic::AtomicU32) {
+    LINE.replace((site, line))
+}
+
+/// Restores what `set_line_source` returned.
+#[inline(always)]
+pub(crate) fn restore_line_source(
+    prev: (*const FunctionSite, *const std::sync::atomic::AtomicU32),
+) {
+    LINE.set(prev);
+}
+
+fn hash(addr: usize) -> usize {
+    (addr >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16
+}
+
+impl LiveTable {
+    fn new() -> Self {
+        LiveTable {
+            blocks: vec![
+                LiveBlock {
+                    addr: EMPTY,
+                    size: 0,
+                    site: None,
+                    line: 0,
+                };
+                CAPACITY
+            ]
+            .into_boxed_slice(),
+            unplaced: 0,
+        }
+    }
+
+    fn insert(&mut self, block: LiveBlock) {
+        let mask = CAPACITY - 1;
+        let mut i = hash(block.addr) & mask;
+        for _ in 0..CAPACITY {
+            let e = &mut self.blocks[i];
+            if e.addr == EMPTY || e.addr == REMOVED {
+                *e = block;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        self.unplaced += 1;
+    }
+
+    fn remove(&mut self, addr: usize) {
+        let mask = CAPACITY - 1;
+        let mut i = hash(addr) & mask;
+        for _ in 0..CAPACITY {
+            let e = &mut self.blocks[i];
+            if e.addr == addr {
+                e.addr = REMOVED;
+                return;
+            }
+            if e.addr == EMPTY {
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The blocks still live.
+    pub(crate) fn live(&self) -> impl Iterator<Item = &LiveBlock> {
+        self.blocks.iter().filter(|b| b.addr > REMOVED)
+    }
+}
+
+/// Starts tracking on this thread; returns the table that was there (for nested regions).
+pub(crate) fn start() -> *mut LiveTable {
+    let table = Box::into_raw(Box::new(LiveTable::new()));
+    TABLE.replace(table)
+}
+
+/// Stops tracking; returns the table, and puts back the enclosing region's.
+pub(crate) fn stop(previous: *mut LiveTable) -> Option<Box<LiveTable>> {
+    let table = TABLE.replace(previous);
+    // SAFETY: non-null values of `TABLE` come from `Box::into_raw` in `start`, and this is the
+    // only place that takes them back, once each.
+    (!table.is_null()).then(|| unsafe { Box::from_raw(table) })
+}
+
+#[inline(always)]
+pub(crate) fn on_alloc(ptr: *mut u8, size: usize) {
+    let table = TABLE.get();
+    if table.is_null() {
+        return;
+    }
+    let (site, line) = LINE.get();
+    // SAFETY: a non-null `LINE` is set by a frame that is running on this thread and restores
+    // it before it ends, so both pointers are live; `site` points to a static.
+    let (site, line) = unsafe {
+        (
+            site.as_ref(),
+            line.as_ref()
+                .map_or(0, |l| l.load(std::sync::atomic::Ordering::Relaxed)),
+        )
+    };
+    // SAFETY: `table` is this thread's live table (see `start`); nothing else borrows it while
+    // the allocator runs, and inserting does not allocate.
+    unsafe {
+        (*table).insert(LiveBlock {
+            addr: ptr as usize,
+            size: size as u64,
+            site,
+            line,
+        })
+    };
+}
+
+#[inline(always)]
+pub(crate) fn on_free(ptr: *mut u8) {
+    let table = TABLE.get();
+    if !table.is_null() {
+        // SAFETY: as in `on_alloc`.
+        unsafe { (*table).remove(ptr as usize) };
+    }
+}

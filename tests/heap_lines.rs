@@ -1,0 +1,311 @@
+//! Exact heap figures per line, and the heap assertions. Its own binary: it installs the
+//! counting allocator.
+
+mod common;
+
+use common::{function, record};
+use lablink_prof::{CountingAlloc, LineProfile, line_profile};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc::system();
+
+fn line(f: &lablink_prof::FunctionProfile, tag: &str) -> LineProfile {
+    let n = f.line_containing(tag).unwrap_or_else(|| panic!("no {tag}"));
+    f.line(n).copied().unwrap_or_default()
+}
+
+const MIB: usize = 1 << 20;
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+fn one_mebibyte() -> usize {
+    let v = vec![0u8; 1 << 20]; // L:alloc
+    let n = v.len(); // L:len
+    drop(v); // L:drop
+    n
+}
+
+#[test]
+fn a_mebibyte_is_a_mebibyte_exactly_even_with_another_thread_allocating() {
+    record();
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static NOISE: AtomicU64 = AtomicU64::new(0);
+    let noise = std::thread::spawn(|| {
+        while !STOP.load(Relaxed) {
+            NOISE.fetch_add(std::hint::black_box(vec![1u8; 4096]).len() as u64, Relaxed);
+        }
+    });
+    while NOISE.load(Relaxed) < 100 * 4096 {
+        std::thread::yield_now();
+    }
+    let before = NOISE.load(Relaxed);
+    for _ in 0..20 {
+        assert_eq!(one_mebibyte(), MIB);
+    }
+    let during = NOISE.load(Relaxed) - before;
+    STOP.store(true, Relaxed);
+    noise.join().unwrap();
+    eprintln!("the other thread allocated {during} bytes meanwhile");
+
+    let f = function("one_mebibyte");
+    let alloc = line(&f, "L:alloc");
+    assert_eq!(alloc.alloc_bytes, 20 * MIB as u64);
+    assert_eq!(alloc.freed_bytes, 0);
+    assert_eq!(alloc.net_bytes, 20 * MIB as i64);
+    assert_eq!(alloc.allocs, 20);
+    assert_eq!(alloc.peak_bytes, MIB as u64);
+    assert!(alloc.mem_usage_bytes >= MIB as u64);
+    let len = line(&f, "L:len");
+    assert_eq!((len.alloc_bytes, len.freed_bytes, len.allocs), (0, 0, 0));
+    let dropped = line(&f, "L:drop");
+    assert_eq!(dropped.net_bytes, -20 * MIB as i64);
+    assert_eq!(dropped.freed_bytes, 20 * MIB as u64);
+    assert_eq!(dropped.peak_bytes, 0);
+    let profile = lablink_prof::snapshot();
+    assert!(profile.heap_counted);
+}
+
+#[line_profile]
+fn spike_in_a_callee() -> usize {
+    let n = make_and_drop(); // L:spike
+    n
+}
+
+fn make_and_drop() -> usize {
+    let big = vec![1u8; 3 * MIB];
+    big.iter().filter(|&&b| b == 1).count()
+}
+
+#[test]
+fn a_spike_that_comes_and_goes_within_a_line_shows_as_peak_not_increment() {
+    record();
+    assert_eq!(spike_in_a_callee(), 3 * MIB);
+    let f = function("spike_in_a_callee");
+    let l = line(&f, "L:spike");
+    assert_eq!(l.alloc_bytes, 3 * MIB as u64);
+    assert_eq!(l.net_bytes, 0);
+    assert_eq!(l.peak_bytes, 3 * MIB as u64);
+}
+
+#[line_profile]
+fn grows(n: usize) -> Vec<u64> {
+    let mut v = Vec::new();
+    for i in 0..n {
+        v.push(i as u64); // L:push
+    }
+    v
+}
+
+#[test]
+fn realloc_growth_of_a_vec_is_counted_as_its_capacities() {
+    record();
+    // The capacities a Vec<u64> goes through, found with the same pushes.
+    let mut caps = Vec::new();
+    let mut probe: Vec<u64> = Vec::new();
+    for i in 0..1000 {
+        probe.push(i);
+        if caps.last() != Some(&probe.capacity()) {
+            caps.push(probe.capacity());
+        }
+    }
+    let allocated: u64 = caps.iter().map(|c| *c as u64 * 8).sum();
+    let freed: u64 = caps[..caps.len() - 1].iter().map(|c| *c as u64 * 8).sum();
+
+    // The first call on a thread allocates its table; that is not the function's.
+    let _ = grows(0);
+    let (v, stats) = lablink_prof::measure(|| grows(1000));
+    assert_eq!(v.capacity(), *caps.last().unwrap());
+    assert_eq!(stats.alloc_bytes, allocated);
+    assert_eq!(stats.freed_bytes, freed);
+    assert_eq!(stats.net_bytes, v.capacity() as i64 * 8);
+    assert_eq!(stats.allocs, caps.len() as u64);
+
+    let f = function("grows");
+    let push = line(&f, "L:push");
+    assert_eq!(push.alloc_bytes, allocated);
+    assert_eq!(push.freed_bytes, freed);
+    assert_eq!(push.allocs, caps.len() as u64);
+}
+
+static CACHE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+fn leaky(kind: u8) -> usize {
+    match kind {
+        0 => Box::leak(Box::new([7u8; 100])).len(), // L:boxleak
+        1 => {
+            let v = vec![1u32; 50]; // L:forget
+            let n = v.len();
+            std::mem::forget(v);
+            n
+        }
+        _ => {
+            let entry = format!("entry {kind:>40}"); // L:cache
+            let mut cache = CACHE.lock().unwrap();
+            cache.push(entry);
+            cache.len()
+        }
+    }
+}
+
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let err = std::panic::catch_unwind(f).unwrap_err();
+    err.downcast_ref::<String>().cloned().unwrap_or_default()
+}
+
+#[test]
+fn planted_leaks_are_caught_and_named_by_line() {
+    record();
+    // Warm up: the first call allocates the thread's tables, which are not leaks of `leaky`.
+    let _ = leaky(0);
+    let _ = leaky(2);
+    let file = file!();
+
+    let msg = panic_message(|| {
+        lablink_prof::assert_no_leaks!(leaky(0));
+    });
+    let line = function("leaky").line_containing("L:boxleak").unwrap();
+    assert!(msg.contains("100 bytes in 1 blocks still live"), "{msg}");
+    assert!(
+        msg.contains(&format!("heap_lines::leaky ({file}:{line})")),
+        "{msg}"
+    );
+
+    let msg = panic_message(|| {
+        lablink_prof::assert_no_leaks!(leaky(1));
+    });
+    let line = function("leaky").line_containing("L:forget").unwrap();
+    assert!(msg.contains("200 bytes in 1 blocks"), "{msg}");
+    assert!(msg.contains(&format!("({file}:{line})")), "{msg}");
+
+    let msg = panic_message(|| {
+        lablink_prof::assert_no_leaks!(leaky(3));
+    });
+    let line = function("leaky").line_containing("L:cache").unwrap();
+    assert!(msg.contains(&format!("({file}:{line})")), "{msg}");
+}
+
+#[test]
+fn clean_code_passes_the_leak_check_and_budgets_are_enforced() {
+    record();
+    let stats = lablink_prof::assert_no_leaks!({
+        let v: Vec<u64> = (0..100).collect();
+        v.iter().sum::<u64>()
+    });
+    assert_eq!(stats.allocs, 1);
+    assert_eq!(stats.alloc_bytes, 800);
+    assert_eq!(stats.net_bytes, 0);
+
+    lablink_prof::assert_max_bytes!(800, vec![0u64; 100]);
+    let msg = panic_message(|| {
+        lablink_prof::assert_max_bytes!(799, vec![0u64; 100]);
+    });
+    assert!(
+        msg.contains("allocated 800 bytes, more than the 799 allowed"),
+        "{msg}"
+    );
+
+    lablink_prof::assert_max_allocs!(2, (vec![1u8], vec![2u8]));
+    let msg = panic_message(|| {
+        lablink_prof::assert_max_allocs!(1, (vec![1u8], vec![2u8]));
+    });
+    assert!(
+        msg.contains("2 allocations, more than the 1 allowed"),
+        "{msg}"
+    );
+
+    lablink_prof::assert_no_alloc!(std::hint::black_box(2u64).pow(10));
+    let msg = panic_message(|| {
+        lablink_prof::assert_no_alloc!(String::from("x"));
+    });
+    assert!(msg.contains("expected no allocation, got 1"), "{msg}");
+}
+
+#[test]
+fn parallel_tests_do_not_disturb_each_other() {
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                for _ in 0..200 {
+                    let stats = lablink_prof::assert_no_leaks!(vec![0u8; 1000 + i]);
+                    assert_eq!(stats.alloc_bytes, 1000 + i as u64);
+                    assert_eq!(stats.allocs, 1);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+#[test]
+fn memory_freed_on_another_thread_counts_there() {
+    // Allocated here, freed on another thread: here it is still live...
+    let (_, here) = lablink_prof::measure(|| {
+        let v = vec![0u8; 4096];
+        std::thread::spawn(move || drop(v)).join().unwrap();
+    });
+    assert!(here.alloc_bytes >= 4096);
+    assert!(here.net_bytes >= 4096, "{here:?}");
+    // ...and the thread that frees it sees a negative net.
+    let v = vec![0u8; 8192];
+    let there = std::thread::spawn(move || lablink_prof::measure(move || drop(v)).1)
+        .join()
+        .unwrap();
+    assert_eq!(there.freed_bytes, 8192);
+    assert_eq!(there.net_bytes, -8192);
+}
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+fn for_the_layouts() -> usize {
+    let v = vec![0u8; 1 << 20]; // L:mpalloc
+    let n = v.len();
+    drop(v); // L:mpdrop
+    n
+}
+
+#[test]
+fn the_memory_profiler_layout_shows_exact_mebibytes() {
+    record();
+    for _ in 0..3 {
+        let _ = for_the_layouts();
+    }
+    let profile = lablink_prof::snapshot();
+    let text = lablink_prof::report::render(&profile, lablink_prof::ReportFormat::MemoryProfiler);
+    let header = "Line #    Mem usage    Increment  Occurrences   Line Contents";
+    assert!(
+        text.contains(&format!("{header}\n{}\n", "=".repeat(61))),
+        "{text}"
+    );
+    // Summed over hits, as memory_profiler sums: +1 MiB, then -1 MiB, per call.
+    let row = |tag: &str| text.lines().find(|l| l.ends_with(tag)).unwrap().to_owned();
+    assert!(
+        row("L:mpalloc").contains("      3.0 MiB           3   "),
+        "{text}"
+    );
+    assert!(
+        row("L:mpdrop").contains("     -3.0 MiB           3   "),
+        "{text}"
+    );
+    let table = lablink_prof::report::render(&profile, lablink_prof::ReportFormat::Table);
+    let f = function("for_the_layouts");
+    let by_number = |tag: &str| {
+        let n = format!("{} ", f.line_containing(tag).unwrap());
+        table
+            .lines()
+            .find(|l| l.trim_start().starts_with(&n))
+            .unwrap()
+            .to_owned()
+    };
+    let alloc_row = by_number("L:mpalloc");
+    assert!(
+        alloc_row.contains("3.00 MiB") && alloc_row.contains("+3.00 MiB"),
+        "{alloc_row}"
+    );
+    let drop_row = by_number("L:mpdrop");
+    assert!(drop_row.contains("-3.00 MiB"), "{drop_row}");
+}
