@@ -14,6 +14,8 @@ static AT_EXIT: AtomicBool = AtomicBool::new(true);
 /// `atexit` handlers run when `main` returns and on `std::process::exit`; not on a panic that
 /// aborts, on `std::process::abort`, or when a signal kills the process.
 pub(crate) fn install_exit_report() {
+    #[cfg(feature = "dhat-heap")]
+    dhat_heap::start();
     extern "C" fn at_exit() {
         // A panic must not cross into C; whatever happens, the exit status stays the program's.
         let _ = std::panic::catch_unwind(|| {
@@ -42,6 +44,8 @@ pub fn print_report() {
 }
 
 fn print_and_write() {
+    #[cfg(feature = "dhat-heap")]
+    dhat_heap::finish();
     let config = config();
     let profile = crate::profile::snapshot();
     let mut text = String::new();
@@ -103,4 +107,33 @@ impl Drop for ReportGuard {
 /// The layout the exit report uses.
 pub fn exit_format() -> ReportFormat {
     config().format
+}
+
+/// dhat's heap profile beside the line tables (feature `dhat-heap`).
+#[cfg(feature = "dhat-heap")]
+mod dhat_heap {
+    use std::sync::{Mutex, PoisonError};
+
+    static PROFILER: Mutex<Option<dhat::Profiler>> = Mutex::new(None);
+
+    /// Starts dhat's heap profiler when recording starts.
+    pub(super) fn start() {
+        let mut slot = PROFILER.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(
+                dhat::Profiler::builder()
+                    .file_name("dhat-heap.json")
+                    .build(),
+            );
+        }
+    }
+
+    /// Stops it: dhat writes `dhat-heap.json` and prints its summary.
+    pub(super) fn finish() {
+        let profiler = PROFILER
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(profiler);
+    }
 }

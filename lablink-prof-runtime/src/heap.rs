@@ -60,6 +60,12 @@ static OVERFLOW: HeapSlot = HeapSlot {
     ..EMPTY_SLOT
 };
 static INSTALLED: AtomicBool = AtomicBool::new(false);
+/// Where allocations that the wrapped allocator makes for itself, while serving one of ours,
+/// are counted: nowhere that is read (dhat, for one, allocates its own bookkeeping this way).
+static DISCARD: HeapSlot = HeapSlot {
+    shared: true,
+    ..EMPTY_SLOT
+};
 
 thread_local! {
     // Const-initialised, no destructor: usable before `main`, during thread start-up and after
@@ -127,9 +133,25 @@ fn add_live(slot: &HeapSlot, by: i64) -> i64 {
     }
 }
 
+/// Runs a call of the wrapped allocator, with this thread's counting turned aside if the
+/// allocator is `reentrant`, and returns the thread's own slot to count the call in, or `None`
+/// if this call is itself nested in one being served.
 #[inline(always)]
-fn counted_alloc(ptr: *mut u8, size: usize) {
-    let slot = this_thread();
+fn aside<T>(reentrant: bool, call: impl FnOnce() -> T) -> (T, Option<&'static HeapSlot>) {
+    if !reentrant {
+        return (call(), Some(this_thread()));
+    }
+    let own = SLOT.replace(&DISCARD);
+    let result = call();
+    SLOT.set(own);
+    if ptr::eq(own, &DISCARD) {
+        return (result, None);
+    }
+    (result, Some(this_thread()))
+}
+
+#[inline(always)]
+fn counted_alloc(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
     add_u(slot, &slot.alloc_bytes, size as u64);
     add_u(slot, &slot.allocs, 1);
     let live = add_live(slot, size as i64);
@@ -140,8 +162,7 @@ fn counted_alloc(ptr: *mut u8, size: usize) {
 }
 
 #[inline(always)]
-fn counted_free(ptr: *mut u8, size: usize) {
-    let slot = this_thread();
+fn counted_free(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
     add_u(slot, &slot.freed_bytes, size as u64);
     add_u(slot, &slot.frees, 1);
     add_live(slot, -(size as i64));
@@ -164,19 +185,43 @@ fn counted_free(ptr: *mut u8, size: usize) {
 #[derive(Debug, Default)]
 pub struct CountingAlloc<A = System> {
     inner: A,
+    /// Whether `inner` may allocate through the global allocator while serving a call (dhat
+    /// does), so that its own allocations must be set aside. The system allocator does not.
+    reentrant: bool,
 }
 
 impl CountingAlloc<System> {
     /// Counts what goes to the system allocator.
     pub const fn system() -> Self {
-        CountingAlloc { inner: System }
+        CountingAlloc {
+            inner: System,
+            reentrant: false,
+        }
+    }
+}
+
+#[cfg(feature = "dhat-heap")]
+impl CountingAlloc<dhat::Alloc> {
+    /// Counts what goes to dhat's allocator (feature `dhat-heap`). With it installed, recording
+    /// also writes `dhat-heap.json` at exit, for DHAT's viewer.
+    pub const fn dhat() -> Self {
+        CountingAlloc::new(dhat::Alloc)
     }
 }
 
 impl<A> CountingAlloc<A> {
-    /// Counts what goes to `inner`.
+    /// Counts what goes to `inner`. Allocations `inner` makes for itself while serving one of
+    /// ours are not counted.
     pub const fn new(inner: A) -> Self {
-        CountingAlloc { inner }
+        CountingAlloc {
+            inner,
+            reentrant: true,
+        }
+    }
+
+    /// The wrapped allocator (to read its own statistics, for example).
+    pub const fn inner(&self) -> &A {
+        &self.inner
     }
 }
 
@@ -186,9 +231,9 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which is passed on.
-        let p = unsafe { self.inner.alloc(layout) };
-        if !p.is_null() {
-            counted_alloc(p, layout.size());
+        let (p, slot) = aside(self.reentrant, || unsafe { self.inner.alloc(layout) });
+        if let (false, Some(slot)) = (p.is_null(), slot) {
+            counted_alloc(slot, p, layout.size());
         }
         p
     }
@@ -196,9 +241,11 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as for `alloc`.
-        let p = unsafe { self.inner.alloc_zeroed(layout) };
-        if !p.is_null() {
-            counted_alloc(p, layout.size());
+        let (p, slot) = aside(self.reentrant, || unsafe {
+            self.inner.alloc_zeroed(layout)
+        });
+        if let (false, Some(slot)) = (p.is_null(), slot) {
+            counted_alloc(slot, p, layout.size());
         }
         p
     }
@@ -206,18 +253,24 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is passed on.
-        unsafe { self.inner.dealloc(ptr, layout) };
-        counted_free(ptr, layout.size());
+        let ((), slot) = aside(self.reentrant, || unsafe {
+            self.inner.dealloc(ptr, layout)
+        });
+        if let Some(slot) = slot {
+            counted_free(slot, ptr, layout.size());
+        }
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, which is passed on.
-        let p = unsafe { self.inner.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
+        let (p, slot) = aside(self.reentrant, || unsafe {
+            self.inner.realloc(ptr, layout, new_size)
+        });
+        if let (false, Some(slot)) = (p.is_null(), slot) {
             // Counted as dhat counts it: the old block freed, a new one allocated.
-            counted_free(ptr, layout.size());
-            counted_alloc(p, new_size);
+            counted_free(slot, ptr, layout.size());
+            counted_alloc(slot, p, new_size);
         }
         p
     }

@@ -63,10 +63,10 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
                 .chain([header[c].len()])
                 .max()
                 .unwrap_or(0)
-                + 3
+                + 1
         })
         .sum();
-    let room = WIDTH.saturating_sub(fixed + 4).max(24);
+    let room = WIDTH.saturating_sub(fixed + 2).max(16);
     for row in &mut rows {
         if let Some(contents) = row.last_mut()
             && contents.chars().count() > room
@@ -83,9 +83,12 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
     for row in rows {
         table.add_row(row);
     }
-    for c in 0..numeric {
+    for c in 0..=numeric {
         if let Some(column) = table.column_mut(c) {
-            column.set_cell_alignment(CellAlignment::Right);
+            column.set_padding((1, 0));
+            if c < numeric {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
         }
     }
     out.push_str(&table.to_string());
