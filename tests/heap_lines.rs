@@ -309,3 +309,49 @@ fn the_memory_profiler_layout_shows_exact_mebibytes() {
     let drop_row = by_number("L:mpdrop");
     assert!(drop_row.contains("-3.00 MiB"), "{drop_row}");
 }
+
+/// Allocations made before `main`: this runs from the ELF constructor list.
+#[cfg(target_os = "linux")]
+mod before_main {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+    pub static ALLOCATED_BEFORE_MAIN: AtomicU64 = AtomicU64::new(0);
+
+    extern "C" fn allocate_before_main() {
+        let region = lablink_prof::HeapRegion::start();
+        drop(std::hint::black_box(vec![0u8; 777]));
+        ALLOCATED_BEFORE_MAIN.store(region.finish().alloc_bytes, Relaxed);
+    }
+
+    #[used]
+    #[unsafe(link_section = ".init_array")]
+    static CONSTRUCTOR: extern "C" fn() = allocate_before_main;
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn allocations_before_main_are_counted() {
+    use std::sync::atomic::Ordering::Relaxed;
+    assert_eq!(before_main::ALLOCATED_BEFORE_MAIN.load(Relaxed), 777);
+}
+
+#[test]
+fn allocations_in_thread_local_destructors_are_counted_without_panicking() {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    static FREED_AT_EXIT: AtomicU64 = AtomicU64::new(0);
+
+    struct AllocatesOnDrop;
+    impl Drop for AllocatesOnDrop {
+        fn drop(&mut self) {
+            // The thread's other locals may be gone; the counting allocator still counts.
+            let region = lablink_prof::HeapRegion::start();
+            drop(std::hint::black_box(vec![1u8; 333]));
+            FREED_AT_EXIT.store(region.finish().freed_bytes, Relaxed);
+        }
+    }
+    thread_local! {
+        static GUARD: AllocatesOnDrop = const { AllocatesOnDrop };
+    }
+    std::thread::spawn(|| GUARD.with(|_| ())).join().unwrap();
+    assert_eq!(FREED_AT_EXIT.load(Relaxed), 333);
+}

@@ -112,25 +112,43 @@ pub fn process_live_bytes() -> u64 {
     sum.max(0) as u64
 }
 
-/// Adds to a counter of a slot only its thread writes, or atomically to the shared slot.
+/// Adds to a counter that only this thread writes.
 #[inline(always)]
-fn add_u(slot: &HeapSlot, counter: &AtomicU64, by: u64) {
-    if slot.shared {
-        counter.fetch_add(by, Relaxed);
-    } else {
-        counter.store(counter.load(Relaxed).wrapping_add(by), Relaxed);
-    }
+fn add(counter: &AtomicU64, by: u64) {
+    counter.store(counter.load(Relaxed).wrapping_add(by), Relaxed);
 }
 
 #[inline(always)]
-fn add_live(slot: &HeapSlot, by: i64) -> i64 {
+fn counted_alloc(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
     if slot.shared {
-        slot.live.fetch_add(by, Relaxed) + by
-    } else {
-        let live = slot.live.load(Relaxed).wrapping_add(by);
-        slot.live.store(live, Relaxed);
-        live
+        slot.alloc_bytes.fetch_add(size as u64, Relaxed);
+        slot.allocs.fetch_add(1, Relaxed);
+        slot.live.fetch_add(size as i64, Relaxed);
+        return;
     }
+    add(&slot.alloc_bytes, size as u64);
+    add(&slot.allocs, 1);
+    let live = slot.live.load(Relaxed).wrapping_add(size as i64);
+    slot.live.store(live, Relaxed);
+    if live > slot.peak.load(Relaxed) {
+        slot.peak.store(live, Relaxed);
+    }
+    leak::on_alloc(ptr, size);
+}
+
+#[inline(always)]
+fn counted_free(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
+    if slot.shared {
+        slot.freed_bytes.fetch_add(size as u64, Relaxed);
+        slot.frees.fetch_add(1, Relaxed);
+        slot.live.fetch_sub(size as i64, Relaxed);
+        return;
+    }
+    add(&slot.freed_bytes, size as u64);
+    add(&slot.frees, 1);
+    slot.live
+        .store(slot.live.load(Relaxed).wrapping_sub(size as i64), Relaxed);
+    leak::on_free(ptr);
 }
 
 /// Runs a call of the wrapped allocator, with this thread's counting turned aside if the
@@ -148,25 +166,6 @@ fn aside<T>(reentrant: bool, call: impl FnOnce() -> T) -> (T, Option<&'static He
         return (result, None);
     }
     (result, Some(this_thread()))
-}
-
-#[inline(always)]
-fn counted_alloc(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
-    add_u(slot, &slot.alloc_bytes, size as u64);
-    add_u(slot, &slot.allocs, 1);
-    let live = add_live(slot, size as i64);
-    if !slot.shared && live > slot.peak.load(Relaxed) {
-        slot.peak.store(live, Relaxed);
-    }
-    leak::on_alloc(ptr, size);
-}
-
-#[inline(always)]
-fn counted_free(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
-    add_u(slot, &slot.freed_bytes, size as u64);
-    add_u(slot, &slot.frees, 1);
-    add_live(slot, -(size as i64));
-    leak::on_free(ptr);
 }
 
 /// A global allocator that counts, per thread, what it forwards to `A`.
