@@ -35,6 +35,8 @@ pub struct Frame {
     start: u64,
     /// The site id of the profiled caller, 0 if none.
     parent: u32,
+    /// The caller's line this call was made from, 0 if unknown.
+    caller_line: u32,
     /// Whether no other call of this function was running on this thread when this one began.
     primitive: bool,
     is_async: bool,
@@ -95,6 +97,7 @@ impl Frame {
                 since: AtomicU64::new(0),
                 start: 0,
                 parent: 0,
+                caller_line: 0,
                 primitive: false,
                 is_async,
                 heap: std::ptr::null(),
@@ -112,6 +115,7 @@ impl Frame {
     #[inline(always)]
     fn begin(site: &'static FunctionSite, marker: &'static str, is_async: bool) -> Frame {
         let table = thread::table_for(site, marker);
+        let caller_line = leak::current_line();
         let (parent, primitive) = if is_async {
             (thread::current(), true)
         } else {
@@ -141,6 +145,7 @@ impl Frame {
             since: AtomicU64::new(now),
             start: now,
             parent,
+            caller_line,
             primitive,
             is_async,
             heap: heap.map_or(std::ptr::null(), std::ptr::from_ref),
@@ -269,7 +274,12 @@ impl Drop for Frame {
         };
         let now = clock::now();
         self.close_line(table, now);
-        table.finish_call(self.parent, now.wrapping_sub(self.start), self.primitive);
+        table.finish_call(
+            self.parent,
+            self.caller_line,
+            now.wrapping_sub(self.start),
+            self.primitive,
+        );
         if let Some(heap) = self.heap() {
             let peak = heap.peak.load(Relaxed);
             heap.peak

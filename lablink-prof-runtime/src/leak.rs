@@ -55,6 +55,19 @@ pub(crate) fn set_line_source(
     LINE.replace((site, line))
 }
 
+/// The source line running in the innermost synchronous profiled call on this thread, 0 if none.
+#[inline(always)]
+pub(crate) fn current_line() -> u32 {
+    let (site, line) = LINE.get();
+    // SAFETY: as in `on_alloc`: both are live while set.
+    match unsafe { (site.as_ref(), line.as_ref()) } {
+        (Some(site), Some(line)) => {
+            site.info.first_line + line.load(std::sync::atomic::Ordering::Relaxed)
+        }
+        _ => 0,
+    }
+}
+
 /// Restores what `set_line_source` returned.
 #[inline(always)]
 pub(crate) fn restore_line_source(

@@ -15,7 +15,8 @@
 //!     "source": ["fn work(n: u64) -> u64 {", "..."],
 //!     "lines": [{ "line": 5, "hits": 1, "time_ns": 851, "alloc_bytes": 0, "freed_bytes": 0,
 //!                 "net_bytes": 0, "allocs": 0, "peak_bytes": 0, "mem_usage_bytes": 0 }],
-//!     "callers": [{ "caller": "<root>", "calls": 1, "time_ns": 685965 }],
+//!     "callers": [{ "caller": "<root>", "calls": 1, "time_ns": 685965 },
+//!                 { "caller": "demo::main_loop", "line": 31, "calls": 2, "time_ns": 1200 }],
 //!     "threads": [{ "thread": 0, "calls": 1, "total_ns": 685965, "lines": [] }]
 //!   }]
 //! }
@@ -28,7 +29,8 @@
 //!   count them); `cumulative_ns` counts only primitive calls (pstats' `cumtime`); `own_ns` is
 //!   `total_ns` less the time of calls to profiled functions made from this one (`tottime`).
 //! - `callers` names the profiled function each call came from (`<root>` for none, `<other>`
-//!   when a thread saw more than 16 different callers of the function).
+//!   when a thread saw more than 16 different caller lines of the function), and the caller's
+//!   `line` the calls were made from (absent for `<root>` and `<other>`).
 //! - `threads` splits the function's figures by recording thread (indexes into the top-level
 //!   `threads`).
 //! - The memory fields are 0 unless `heap_counted` is true.
@@ -146,6 +148,9 @@ pub struct LineProfile {
 pub struct CallerProfile {
     /// The calling profiled function's name, `<root>` or `<other>`.
     pub caller: String,
+    /// The caller's source line the calls were made from, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
     /// How many calls.
     pub calls: u64,
     /// Their wall time, in nanoseconds.
@@ -304,7 +309,7 @@ pub fn snapshot() -> Profile {
         let lines = registered.site.line_count();
         let mut raw = vec![RawLine::default(); lines];
         let (mut calls, mut total, mut prim_calls, mut prim_ticks) = (0, 0, 0, 0);
-        let mut callers: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let mut callers: BTreeMap<(String, u32), (u64, u64)> = BTreeMap::new();
         let mut threads = Vec::new();
         for table in tables {
             let mut thread_raw = vec![RawLine::default(); lines];
@@ -327,7 +332,8 @@ pub fn snapshot() -> Profile {
                     continue;
                 }
                 let t = slot.ticks.load(Relaxed);
-                let e = callers.entry(site_name(key - 1)).or_default();
+                let line = slot.line.load(Relaxed);
+                let e = callers.entry((site_name(key - 1), line)).or_default();
                 e.0 += c;
                 e.1 += t;
                 if key > 1 {
@@ -336,7 +342,7 @@ pub fn snapshot() -> Profile {
             }
             let other = &table.other_callers;
             if other.calls.load(Relaxed) > 0 {
-                let e = callers.entry(OTHER_CALLER.to_owned()).or_default();
+                let e = callers.entry((OTHER_CALLER.to_owned(), 0)).or_default();
                 e.0 += other.calls.load(Relaxed);
                 e.1 += other.ticks.load(Relaxed);
             }
@@ -373,8 +379,9 @@ pub fn snapshot() -> Profile {
                 lines,
                 callers: callers
                     .into_iter()
-                    .map(|(caller, (calls, ticks))| CallerProfile {
+                    .map(|((caller, line), (calls, ticks))| CallerProfile {
                         caller,
+                        line: (line != 0).then_some(line),
                         calls,
                         time_ns: scale.ns(ticks),
                     })

@@ -42,6 +42,8 @@ pub(crate) const CALLER_SLOTS: usize = 16;
 pub(crate) struct CallerSlot {
     /// The caller's site id plus one; 0 marks an empty slot, 1 a call with no profiled caller.
     pub(crate) caller: AtomicU32,
+    /// The caller's source line the calls were made from; 0 if unknown.
+    pub(crate) line: AtomicU32,
     pub(crate) calls: AtomicU64,
     pub(crate) ticks: AtomicU64,
 }
@@ -78,9 +80,10 @@ impl LineTable {
         }
     }
 
-    /// Counts a finished call of `ticks` made from `caller` (a site id, 0 for none).
+    /// Counts a finished call of `ticks` made from line `line` of `caller` (a site id, 0 for
+    /// none).
     #[inline]
-    pub(crate) fn finish_call(&self, caller: u32, ticks: u64, primitive: bool) {
+    pub(crate) fn finish_call(&self, caller: u32, line: u32, ticks: u64, primitive: bool) {
         bump(&self.calls, 1);
         bump(&self.total_ticks, ticks);
         if primitive {
@@ -95,9 +98,10 @@ impl LineTable {
                 let k = s.caller.load(Relaxed);
                 if k == 0 {
                     s.caller.store(key, Relaxed);
+                    s.line.store(line, Relaxed);
                     true
                 } else {
-                    k == key
+                    k == key && s.line.load(Relaxed) == line
                 }
             })
             .unwrap_or(&self.other_callers);
