@@ -25,12 +25,30 @@ fn child() {
     assert_eq!(work(1000), 499_500);
     match mode.as_str() {
         "exit3" => std::process::exit(3),
+        // A long-running program that is killed: only live snapshots can have written a file.
+        "interval" => {
+            std::thread::sleep(std::time::Duration::from_millis(600));
+            std::process::abort();
+        }
+        #[cfg(unix)]
+        "sigusr1" => {
+            // SAFETY: raising a signal on this process; the handler is signal-hook's.
+            unsafe { libc_raise(10) };
+            std::thread::sleep(std::time::Duration::from_millis(600));
+            std::process::abort();
+        }
         "guard" => {
             let _guard = lablink_prof::ReportGuard::new();
             work(10);
         }
         _ => {}
     }
+}
+
+#[cfg(unix)]
+unsafe extern "C" {
+    #[link_name = "raise"]
+    fn libc_raise(signal: i32) -> i32;
 }
 
 fn run_child(mode: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
@@ -171,4 +189,52 @@ fn an_unknown_format_is_named_and_the_table_is_used() {
     assert_eq!(code, Some(0));
     assert!(stderr.contains("unknown report format \"xml\""), "{stderr}");
     assert!(stderr.contains("Function: exit_report::work"), "{stderr}");
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lp-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn lablink_profile_interval_rewrites_the_file_while_the_program_runs() {
+    let dir = temp_dir("interval");
+    let path = dir.join("live.json");
+    let (code, stderr) = run_child(
+        "interval",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            ("LABLINK_PROFILE_OUT", path.to_str().unwrap()),
+            ("LABLINK_PROFILE_INTERVAL", "0.1"),
+        ],
+    );
+    assert_ne!(code, Some(0), "the child aborts: {stderr}");
+    assert!(
+        !stderr.contains("Function:"),
+        "no exit report after abort: {stderr}"
+    );
+    let profile = lablink_prof::report::read_json(&path).unwrap();
+    assert_eq!(profile.function("exit_report::work").unwrap().calls, 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn sigusr1_writes_a_snapshot_without_stopping_the_program() {
+    let dir = temp_dir("sigusr1");
+    let path = dir.join("snap.json");
+    let (code, stderr) = run_child(
+        "sigusr1",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            ("LABLINK_PROFILE_OUT", path.to_str().unwrap()),
+        ],
+    );
+    // It went on after the signal, to its own abort.
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("snapshot written to"), "{stderr}");
+    let profile = lablink_prof::report::read_json(&path).unwrap();
+    assert_eq!(profile.function("exit_report::work").unwrap().calls, 1);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

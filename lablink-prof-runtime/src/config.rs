@@ -5,6 +5,7 @@
 //! | `LABLINK_PROFILING` | `1`, `true`, `yes` or `on` (any case) turns recording on |
 //! | `LABLINK_PROFILE_FORMAT` | `table` (default), `kernprof`, `memory_profiler` or `json`: the exit report |
 //! | `LABLINK_PROFILE_OUT` | a path: the exit report also writes the profile there as JSON |
+//! | `LABLINK_PROFILE_INTERVAL` | seconds: rewrite `LABLINK_PROFILE_OUT` that often while running |
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -18,6 +19,8 @@ pub(crate) struct Config {
     pub(crate) format: ReportFormat,
     pub(crate) format_error: Option<String>,
     pub(crate) out: Option<PathBuf>,
+    pub(crate) interval: Option<std::time::Duration>,
+    pub(crate) interval_error: Option<String>,
 }
 
 static CONFIG: OnceLock<Config> = OnceLock::new();
@@ -36,11 +39,25 @@ pub(crate) fn config() -> &'static Config {
         let out = std::env::var_os("LABLINK_PROFILE_OUT")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
+        let (interval, interval_error) = match std::env::var("LABLINK_PROFILE_INTERVAL") {
+            Ok(v) => match parse_interval(&v) {
+                Some(d) => (Some(d), None),
+                None => (
+                    None,
+                    Some(format!(
+                        "LABLINK_PROFILE_INTERVAL={v:?} is not a number of seconds above 0"
+                    )),
+                ),
+            },
+            Err(_) => (None, None),
+        };
         Config {
             enabled,
             format,
             format_error,
             out,
+            interval,
+            interval_error,
         }
     })
 }
@@ -52,9 +69,27 @@ pub(crate) fn is_truthy(value: &str) -> bool {
         .any(|t| value.trim().eq_ignore_ascii_case(t))
 }
 
+/// A positive number of seconds, e.g. `5` or `0.25`.
+pub(crate) fn parse_interval(value: &str) -> Option<std::time::Duration> {
+    let seconds: f64 = value.trim().parse().ok()?;
+    (seconds.is_finite() && seconds > 0.0).then(|| std::time::Duration::from_secs_f64(seconds))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_truthy;
+    use super::{is_truthy, parse_interval};
+
+    #[test]
+    fn intervals_are_positive_seconds() {
+        assert_eq!(parse_interval("5"), Some(std::time::Duration::from_secs(5)));
+        assert_eq!(
+            parse_interval(" 0.25 "),
+            Some(std::time::Duration::from_millis(250))
+        );
+        for bad in ["0", "-1", "soon", "", "inf", "NaN"] {
+            assert_eq!(parse_interval(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn truthy_values_are_the_documented_ones_in_any_case() {

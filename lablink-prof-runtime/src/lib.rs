@@ -22,6 +22,7 @@ mod exit;
 mod frame;
 mod heap;
 mod leak;
+mod live;
 pub mod profile;
 mod region;
 mod registry;
