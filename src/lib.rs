@@ -75,8 +75,8 @@ pub use lablink_prof_runtime::profile;
 pub use lablink_prof_runtime::report;
 pub use lablink_prof_runtime::{
     CallerProfile, FunctionProfile, LineProfile, Profile, ReportError, ReportFormat, ReportGuard,
-    ThreadFunctionProfile, ThreadInfo, disable, enable, enabled, print_report, reset,
-    skip_exit_report, snapshot,
+    ThreadFunctionProfile, ThreadInfo, compensation, disable, enable, enabled, print_report, reset,
+    set_compensation, skip_exit_report, snapshot,
 };
 pub use lablink_prof_runtime::{
     CountingAlloc, HeapRegion, HeapStats, LiveLine, heap_is_counted, measure, process_live_bytes,

@@ -98,6 +98,11 @@ impl TickScale {
         TickScale { ns_per_tick }
     }
 
+    /// Nanoseconds per tick.
+    pub(crate) fn ns_per_tick(self) -> f64 {
+        self.ns_per_tick
+    }
+
     /// Converts one tick count.
     pub(crate) fn ns(self, ticks: u64) -> u64 {
         (ticks as f64 * self.ns_per_tick).round() as u64

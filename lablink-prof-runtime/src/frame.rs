@@ -114,7 +114,17 @@ impl Frame {
 
     #[inline(always)]
     fn begin(site: &'static FunctionSite, marker: &'static str, is_async: bool) -> Frame {
-        let table = thread::table_for(site, marker);
+        Self::begin_in(thread::table_for(site, marker), site, marker, is_async)
+    }
+
+    /// Starts recording into `table` (the calibration uses a table of its own).
+    #[inline(always)]
+    pub(crate) fn begin_in(
+        table: &'static LineTable,
+        site: &'static FunctionSite,
+        marker: &'static str,
+        is_async: bool,
+    ) -> Frame {
         let caller_line = leak::current_line();
         let (parent, primitive) = if is_async {
             (thread::current(), true)

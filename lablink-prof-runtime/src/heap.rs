@@ -78,6 +78,12 @@ pub fn is_installed() -> bool {
     INSTALLED.load(Relaxed)
 }
 
+/// Notes that the counting allocator serves this process: a thread's first counted allocation.
+#[cold]
+fn mark_installed() {
+    INSTALLED.store(true, Relaxed);
+}
+
 /// This thread's slot, claimed on first use.
 #[inline(always)]
 pub(crate) fn this_thread() -> &'static HeapSlot {
@@ -92,9 +98,6 @@ pub(crate) fn this_thread() -> &'static HeapSlot {
 #[cold]
 #[inline(never)]
 fn claim() -> &'static HeapSlot {
-    if !INSTALLED.load(Relaxed) {
-        INSTALLED.store(true, Relaxed);
-    }
     let index = CLAIMED.fetch_add(1, Relaxed);
     let slot = SLOTS.get(index).unwrap_or(&OVERFLOW);
     SLOT.set(slot);
@@ -122,12 +125,18 @@ fn add(counter: &AtomicU64, by: u64) {
 fn counted_alloc(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
     if slot.shared {
         slot.alloc_bytes.fetch_add(size as u64, Relaxed);
-        slot.allocs.fetch_add(1, Relaxed);
+        if slot.allocs.fetch_add(1, Relaxed) == 0 {
+            mark_installed();
+        }
         slot.live.fetch_add(size as i64, Relaxed);
         return;
     }
     add(&slot.alloc_bytes, size as u64);
-    add(&slot.allocs, 1);
+    let allocs = slot.allocs.load(Relaxed);
+    if allocs == 0 {
+        mark_installed();
+    }
+    slot.allocs.store(allocs + 1, Relaxed);
     let live = slot.live.load(Relaxed).wrapping_add(size as i64);
     slot.live.store(live, Relaxed);
     if live > slot.peak.load(Relaxed) {

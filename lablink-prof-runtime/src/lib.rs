@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod assertions;
+mod calibration;
 mod clock;
 mod config;
 pub mod error;
@@ -32,6 +33,7 @@ mod switch;
 mod table;
 mod thread;
 
+pub use calibration::{compensation, set_compensation};
 pub use error::ReportError;
 pub use exit::{ReportGuard, exit_format, print_report, skip_exit_report};
 pub use frame::{Frame, LineIter};

@@ -60,6 +60,10 @@ pub struct Profile {
     /// Whether the counting allocator was installed, so the memory figures are real.
     #[serde(default)]
     pub heap_counted: bool,
+    /// The recorder's own cost per hit subtracted from every line's time (0 when overhead
+    /// compensation is off): a line's raw time is `time_ns + hits * overhead_ns_per_hit`.
+    #[serde(default)]
+    pub overhead_ns_per_hit: f64,
     /// The threads that recorded, by index.
     #[serde(default)]
     pub threads: Vec<ThreadInfo>,
@@ -182,6 +186,7 @@ impl Profile {
             format: FORMAT_NAME.to_owned(),
             version: FORMAT_VERSION,
             heap_counted: false,
+            overhead_ns_per_hit: 0.0,
             threads: Vec::new(),
             functions: Vec::new(),
         }
@@ -249,9 +254,19 @@ impl RawLine {
     }
 }
 
+/// A line's ticks less the recorder's cost for its hits, never below zero.
+fn compensated(r: &RawLine, overhead: f64) -> u64 {
+    (r.ticks as f64 - r.hits as f64 * overhead).max(0.0).round() as u64
+}
+
 /// Converts raw lines to reported lines; times add up to the converted tick sum.
-fn convert_lines(first_line: u32, raw: &[RawLine], scale: TickScale) -> Vec<LineProfile> {
-    let ticks: Vec<u64> = raw.iter().map(|r| r.ticks).collect();
+fn convert_lines(
+    first_line: u32,
+    raw: &[RawLine],
+    scale: TickScale,
+    overhead: f64,
+) -> Vec<LineProfile> {
+    let ticks: Vec<u64> = raw.iter().map(|r| compensated(r, overhead)).collect();
     let nanos = scale.ns_parts(&ticks);
     raw.iter()
         .zip(nanos)
@@ -275,9 +290,11 @@ fn convert_lines(first_line: u32, raw: &[RawLine], scale: TickScale) -> Vec<Line
 pub fn snapshot() -> Profile {
     use std::sync::atomic::Ordering::Relaxed;
     let scale = TickScale::measure();
+    let overhead = crate::calibration::overhead_ticks();
     let registry = registry::lock();
     let mut profile = Profile::empty();
     profile.heap_counted = crate::heap::is_installed();
+    profile.overhead_ns_per_hit = overhead * scale.ns_per_tick();
     profile.threads = registry
         .threads
         .iter()
@@ -346,7 +363,7 @@ pub fn snapshot() -> Profile {
                 e.0 += other.calls.load(Relaxed);
                 e.1 += other.ticks.load(Relaxed);
             }
-            let thread_lines = convert_lines(info.first_line, &thread_raw, scale);
+            let thread_lines = convert_lines(info.first_line, &thread_raw, scale, overhead);
             if table_calls > 0 || !thread_lines.is_empty() {
                 threads.push(ThreadFunctionProfile {
                     thread: table.thread,
@@ -359,9 +376,16 @@ pub fn snapshot() -> Profile {
         if calls == 0 && raw.iter().all(RawLine::is_empty) {
             continue;
         }
-        let lines = convert_lines(info.first_line, &raw, scale);
+        let lines = convert_lines(info.first_line, &raw, scale, overhead);
         let _ = total;
-        let line_ticks: u64 = raw.iter().map(|r| r.ticks).sum();
+        let raw_ticks: u64 = raw.iter().map(|r| r.ticks).sum();
+        let line_ticks: u64 = raw.iter().map(|r| compensated(r, overhead)).sum();
+        // Primitive calls' time, compensated in the same proportion as the lines.
+        let prim_ticks = if raw_ticks == 0 {
+            0
+        } else {
+            (prim_ticks as f64 * line_ticks as f64 / raw_ticks as f64).round() as u64
+        };
         functions.push((
             site_id,
             line_ticks,

@@ -50,6 +50,7 @@ pub(crate) fn register_site(site: &'static FunctionSite, marker_type_name: &str)
     }
     if registry.sites.is_empty() {
         crate::clock::start();
+        crate::calibration::calibrate();
         crate::exit::install_exit_report();
     }
     registry.sites.push(RegisteredSite {
