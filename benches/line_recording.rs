@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --bench line_recording`. Groups:
 //! - `statement`: one `rdtsc` read (the reference) against recording one statement
-//!   (`Frame::enter`, what the attribute puts before each statement);
+//!   (`Frame::enter`, what the attribute puts before each statement), and for context a puffin
+//!   scope around a statement;
 //! - `call`: a small function plain, profiled with recording off, and profiled with recording on.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
@@ -40,6 +41,15 @@ fn statement(c: &mut Criterion) {
             frame.enter(black_box(1));
         })
     });
+    // A Rust peer for context: a puffin scope around one statement, puffin recording.
+    puffin::set_scopes_on(true);
+    g.bench_function("puffin scope (peer)", |b| {
+        b.iter(|| {
+            puffin::profile_scope!("statement");
+            black_box(1);
+        })
+    });
+    puffin::set_scopes_on(false);
     g.finish();
     drop(frame);
 }

@@ -123,5 +123,7 @@ macro_rules! assert_no_alloc {
 /// Not public API: what the attribute's expansion refers to. It may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use lablink_prof_runtime::{Frame, FunctionSite, LineIter, SiteInfo, enabled};
+    pub use lablink_prof_runtime::{
+        ClosureLines, Frame, FunctionSite, LineIter, SiteInfo, enabled,
+    };
 }

@@ -37,36 +37,44 @@ fn workloads() -> Vec<(&'static str, fn())> {
     ]
 }
 
+/// Both sets of figures for one run of a workload: (ours, dhat's), each as
+/// (allocations, bytes allocated, net bytes, net blocks).
+type Figures = ((u64, u64, i64, i64), (u64, u64, i64, i64));
+
+fn run(workload: fn()) -> Figures {
+    let before = dhat::HeapStats::get();
+    let region = HeapRegion::start();
+    workload();
+    let ours: HeapStats = region.finish();
+    let after = dhat::HeapStats::get();
+    assert!(ours.counted);
+    assert!(ours.alloc_bytes > 0, "the workload allocates");
+    (
+        (
+            ours.allocs,
+            ours.alloc_bytes,
+            ours.net_bytes,
+            ours.net_blocks,
+        ),
+        (
+            after.total_blocks - before.total_blocks,
+            after.total_bytes - before.total_bytes,
+            after.curr_bytes as i64 - before.curr_bytes as i64,
+            after.curr_blocks as i64 - before.curr_blocks as i64,
+        ),
+    )
+}
+
 #[test]
 fn counting_allocator_and_dhat_report_the_same_figures() {
     let _profiler = dhat::Profiler::builder().testing().build();
     for (name, workload) in workloads() {
-        let before = dhat::HeapStats::get();
-        let region = HeapRegion::start();
-        workload();
-        let ours: HeapStats = region.finish();
-        let after = dhat::HeapStats::get();
-        assert!(ours.counted);
-        assert_eq!(
-            ours.allocs,
-            after.total_blocks - before.total_blocks,
-            "{name}: blocks"
+        // dhat counts the whole process, this crate the thread: the test harness's own thread
+        // may allocate at the same moment, so a workload gets three tries to run alone.
+        let runs: Vec<Figures> = (0..3).map(|_| run(workload)).collect();
+        assert!(
+            runs.iter().any(|(ours, dhat)| ours == dhat),
+            "{name}: (allocations, bytes, net bytes, net blocks) ours vs dhat: {runs:?}"
         );
-        assert_eq!(
-            ours.alloc_bytes,
-            after.total_bytes - before.total_bytes,
-            "{name}: bytes"
-        );
-        assert_eq!(
-            ours.net_bytes,
-            after.curr_bytes as i64 - before.curr_bytes as i64,
-            "{name}: live bytes"
-        );
-        assert_eq!(
-            ours.net_blocks,
-            after.curr_blocks as i64 - before.curr_blocks as i64,
-            "{name}: live blocks"
-        );
-        assert!(ours.alloc_bytes > 0, "{name}: the workload allocates");
     }
 }

@@ -316,12 +316,50 @@ fn nested_items_and_closures(n: u32) -> u32 {
 }
 
 #[test]
-fn items_and_closures_in_the_body_are_left_alone() {
+fn items_in_the_body_are_left_alone_and_closure_statements_record() {
     record();
     assert_eq!(nested_items_and_closures(3), 14);
     let f = function("nested_items_and_closures");
     assert_eq!(hits(&f, "L:helper"), 0);
-    assert_eq!(hits(&f, "L:closure"), 0);
+    assert_eq!(hits(&f, "L:closure"), 1);
     assert_eq!(hits(&f, "L:pair"), 1);
     assert_eq!(hits(&f, "L:call"), 1);
+}
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+fn closures(v: &[u32]) -> (u32, u32) {
+    let evens: u32 = v // L:chain
+        .iter()
+        .map(|&x| {
+            let doubled = x * 2; // L:double
+            doubled + 1 // L:plus
+        })
+        .filter(|x| x % 3 == 0)
+        .sum();
+    let offset = 5;
+    // A `move` closure that must stay 'static and Send: it runs on another thread.
+    let spawned = std::thread::spawn(move || {
+        let y = offset * 2; // L:thread
+        y + 1
+    })
+    .join()
+    .unwrap();
+    (evens, spawned) // L:tail
+}
+
+#[test]
+fn statements_in_closures_are_lines_of_the_function() {
+    record();
+    let v = [1, 2, 3, 4];
+    let expected: u32 = v.iter().map(|&x| x * 2 + 1).filter(|x| x % 3 == 0).sum();
+    assert_eq!(closures(&v), (expected, 11));
+    let f = function("closures");
+    assert_eq!(hits(&f, "L:chain"), 1);
+    assert_eq!(hits(&f, "L:double"), 4);
+    assert_eq!(hits(&f, "L:plus"), 4);
+    // Run on another thread, outside the call's frame: not recorded, and no harm done.
+    assert_eq!(hits(&f, "L:thread"), 0);
+    assert_eq!(hits(&f, "L:tail"), 1);
+    assert_adds_up(&f);
 }

@@ -12,7 +12,10 @@
 //! - in an `async fn`, `EXPR.await` becomes `__lp_frame.resumed(EXPR.await)`;
 //! - a statement nested on the same line as the statement that contains it (`if c { a } else
 //!   { b }` on one line) is not marked again: the line is hit once, as a reader counts it;
-//! - closures, `async` blocks, `const` blocks, items, types and macro arguments are not entered.
+//! - a closure whose body is a block gets a `ClosureLines` guard and its statements are marked
+//!   through it, as lines of the function (see `ClosureLines` in the runtime);
+//! - `async` blocks and closures, `const` blocks, items, types and macro arguments are not
+//!   entered.
 
 use proc_macro2::{Ident, Literal, Span};
 use quote::ToTokens;
@@ -172,6 +175,29 @@ impl Instrumenter<'_> {
         }
     }
 
+    /// A closure whose body is a block records its statements as lines of the function, through
+    /// a `ClosureLines` guard made at each call (nothing is captured).
+    fn closure(&mut self, c: &mut syn::ExprClosure) {
+        let Expr::Block(body) = &mut *c.body else {
+            return;
+        };
+        if body.label.is_some() || body.block.stmts.is_empty() {
+            return;
+        }
+        let guard = Ident::new("__lp_closure", Span::mixed_site());
+        let mut inner = Instrumenter {
+            lines: self.lines,
+            frame: guard.clone(),
+            is_async: false,
+            enclosing: self.enclosing,
+        };
+        inner.visit_block_mut(&mut body.block);
+        let enter: Stmt = parse_quote! {
+            let #guard = ::lablink_prof::__private::ClosureLines::enter_closure(&__LP_SITE);
+        };
+        body.block.stmts.insert(0, enter);
+    }
+
     fn arm(&mut self, arm: &mut Arm) {
         if let Some((_, guard)) = &mut arm.guard {
             self.visit_expr_mut(guard);
@@ -206,6 +232,7 @@ impl VisitMut for Instrumenter<'_> {
                 let awaited = expr.clone();
                 *expr = parse_quote!(#frame.resumed(#awaited));
             }
+            Expr::Closure(c) if c.asyncness.is_none() => self.closure(c),
             // Their own bodies, evaluated elsewhere or at compile time: left alone.
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) | Expr::Macro(_) => {}
             Expr::Repeat(r) => self.visit_expr_mut(&mut r.expr),

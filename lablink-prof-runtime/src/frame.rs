@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Re
 
 use crate::clock;
 use crate::heap::{self, HeapSlot};
-use crate::leak;
 use crate::site::FunctionSite;
 use crate::table::{LineTable, bump, raise};
 use crate::thread;
@@ -50,8 +49,8 @@ pub struct Frame {
     line_live: AtomicI64,
     /// The heap peak of the enclosing measurement, to put back when this call ends.
     outer_peak: AtomicI64,
-    /// The allocation-site source this call replaced (see [`Frame::activate`]).
-    outer_line_source: (*const FunctionSite, *const AtomicU32),
+    /// The current frame this call replaced (see [`Frame::activate`]).
+    outer_frame: *const Frame,
     activated: bool,
 }
 
@@ -89,26 +88,31 @@ impl Frame {
         if crate::switch::enabled() {
             Self::begin(site, marker, is_async)
         } else {
-            Frame {
-                table: AtomicPtr::new(std::ptr::null_mut()),
-                site,
-                marker,
-                line: AtomicU32::new(0),
-                since: AtomicU64::new(0),
-                start: 0,
-                parent: 0,
-                caller_line: 0,
-                primitive: false,
-                is_async,
-                heap: std::ptr::null(),
-                line_alloc_bytes: AtomicU64::new(0),
-                line_freed_bytes: AtomicU64::new(0),
-                line_allocs: AtomicU64::new(0),
-                line_live: AtomicI64::new(0),
-                outer_peak: AtomicI64::new(0),
-                outer_line_source: (std::ptr::null(), std::ptr::null()),
-                activated: false,
-            }
+            Self::inactive(site, marker, is_async)
+        }
+    }
+
+    /// A frame that records nothing.
+    const fn inactive(site: &'static FunctionSite, marker: &'static str, is_async: bool) -> Frame {
+        Frame {
+            table: AtomicPtr::new(std::ptr::null_mut()),
+            site,
+            marker,
+            line: AtomicU32::new(0),
+            since: AtomicU64::new(0),
+            start: 0,
+            parent: 0,
+            caller_line: 0,
+            primitive: false,
+            is_async,
+            heap: std::ptr::null(),
+            line_alloc_bytes: AtomicU64::new(0),
+            line_freed_bytes: AtomicU64::new(0),
+            line_allocs: AtomicU64::new(0),
+            line_live: AtomicI64::new(0),
+            outer_peak: AtomicI64::new(0),
+            outer_frame: std::ptr::null(),
+            activated: false,
         }
     }
 
@@ -125,7 +129,8 @@ impl Frame {
         marker: &'static str,
         is_async: bool,
     ) -> Frame {
-        let caller_line = leak::current_line();
+        let caller_line =
+            thread::current_frame().map_or(0, |f| f.site.info.first_line + f.line_slot());
         let (parent, primitive) = if is_async {
             (thread::current(), true)
         } else {
@@ -164,19 +169,31 @@ impl Frame {
             line_allocs: AtomicU64::new(reading.allocs),
             line_live: AtomicI64::new(reading.live),
             outer_peak: AtomicI64::new(outer_peak),
-            outer_line_source: (std::ptr::null(), std::ptr::null()),
+            outer_frame: std::ptr::null(),
             activated: false,
         }
     }
 
-    /// Publishes this call's running line to the allocation-site tracking of heap regions.
-    /// The attribute calls it once, right after the frame is in its final place.
+    /// Makes this call the thread's current frame: its running line is then what heap regions
+    /// name as an allocation's line, what a profiled callee names as its caller's line, and
+    /// where the statements of closures in the function record. The attribute calls it once,
+    /// right after the frame is in its final place.
     #[inline(always)]
     pub fn activate(&mut self) {
         if !self.is_async && self.table().is_some() {
-            self.outer_line_source = leak::set_line_source(self.site, &self.line);
+            self.outer_frame = thread::set_current_frame(self);
             self.activated = true;
         }
+    }
+
+    /// The function this frame records.
+    pub(crate) fn site(&self) -> &'static FunctionSite {
+        self.site
+    }
+
+    /// The line slot running now.
+    pub(crate) fn line_slot(&self) -> u32 {
+        self.line.load(Relaxed)
     }
 
     #[inline(always)]
@@ -300,7 +317,7 @@ impl Drop for Frame {
             table.depth.store(depth.saturating_sub(1), Relaxed);
             thread::pop_current(self.parent);
             if self.activated {
-                leak::restore_line_source(self.outer_line_source);
+                thread::set_current_frame(self.outer_frame);
             }
         }
     }
@@ -338,5 +355,77 @@ impl<I: Iterator> Iterator for LineIter<'_, I> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
+    }
+}
+
+/// The function nothing records for.
+static NO_SITE: FunctionSite = FunctionSite::new(crate::site::SiteInfo {
+    name: "",
+    file: "",
+    first_line: 0,
+    source: &[],
+    is_async: false,
+});
+
+/// Where closures record when their function's call is not the current frame.
+static INACTIVE: Frame = Frame::inactive(&NO_SITE, "", false);
+
+/// The statements of a closure inside a profiled function, recorded as lines of that function.
+///
+/// The attribute makes one at the start of each call of a closure whose body is a block. While
+/// the function's call is the thread's current frame (the closure runs inside the call, as in an
+/// iterator chain), the closure's statements record into it, and when the closure returns the
+/// clock goes back to the line that called it. A closure run elsewhere (on another thread, or
+/// after the call returned) records nothing. Nothing is captured, so the closure keeps its
+/// `Send` and `'static` properties.
+#[derive(Debug)]
+pub struct ClosureLines {
+    frame: *const Frame,
+    resume: u32,
+}
+
+impl ClosureLines {
+    /// Starts a call of a closure declared in the function of `site`.
+    #[inline(always)]
+    pub fn enter_closure(site: &'static FunctionSite) -> Self {
+        match thread::current_frame() {
+            Some(frame) if std::ptr::eq(frame.site, site) => ClosureLines {
+                frame,
+                resume: frame.line_slot(),
+            },
+            _ => ClosureLines {
+                frame: &INACTIVE,
+                resume: 0,
+            },
+        }
+    }
+
+    #[inline(always)]
+    fn frame(&self) -> &Frame {
+        // SAFETY: `frame` is `INACTIVE` (a static) or the thread's current frame when the closure
+        // started; that frame's call encloses the closure's call, so it outlives `self`, which
+        // lives inside the closure's call.
+        unsafe { &*self.frame }
+    }
+
+    /// Records that a statement of the closure starts (see [`Frame::enter`]).
+    #[inline(always)]
+    pub fn enter(&self, line: u32) {
+        self.frame().enter(line);
+    }
+
+    /// See [`Frame::switch_to`].
+    #[inline(always)]
+    pub fn switch_to(&self, line: u32) -> &Frame {
+        self.frame().switch_to(line)
+    }
+}
+
+impl Drop for ClosureLines {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if !std::ptr::eq(self.frame, &INACTIVE) {
+            self.frame().switch_to(self.resume);
+        }
     }
 }

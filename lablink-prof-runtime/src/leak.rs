@@ -40,40 +40,6 @@ pub(crate) struct LiveTable {
 
 thread_local! {
     static TABLE: Cell<*mut LiveTable> = const { Cell::new(ptr::null_mut()) };
-    /// The profiled line running on this thread: `(site, line slot)`, set by frames.
-    static LINE: Cell<(*const FunctionSite, *const std::sync::atomic::AtomicU32)> =
-        const { Cell::new((ptr::null(), ptr::null())) };
-}
-
-/// Publishes the running frame's site and line slot for allocation tracking; returns the
-/// previous ones, to restore when the frame ends.
-#[inline(always)]
-pub(crate) fn set_line_source(
-    site: *const FunctionSite,
-    line: *const std::sync::atomic::AtomicU32,
-) -> (*const FunctionSite, *const std::sync::atomic::AtomicU32) {
-    LINE.replace((site, line))
-}
-
-/// The source line running in the innermost synchronous profiled call on this thread, 0 if none.
-#[inline(always)]
-pub(crate) fn current_line() -> u32 {
-    let (site, line) = LINE.get();
-    // SAFETY: as in `on_alloc`: both are live while set.
-    match unsafe { (site.as_ref(), line.as_ref()) } {
-        (Some(site), Some(line)) => {
-            site.info.first_line + line.load(std::sync::atomic::Ordering::Relaxed)
-        }
-        _ => 0,
-    }
-}
-
-/// Restores what `set_line_source` returned.
-#[inline(always)]
-pub(crate) fn restore_line_source(
-    prev: (*const FunctionSite, *const std::sync::atomic::AtomicU32),
-) {
-    LINE.set(prev);
 }
 
 fn hash(addr: usize) -> usize {
@@ -153,16 +119,8 @@ pub(crate) fn on_alloc(ptr: *mut u8, size: usize) {
     if table.is_null() {
         return;
     }
-    let (site, line) = LINE.get();
-    // SAFETY: a non-null `LINE` is set by a frame that is running on this thread and restores
-    // it before it ends, so both pointers are live; `site` points to a static.
-    let (site, line) = unsafe {
-        (
-            site.as_ref(),
-            line.as_ref()
-                .map_or(0, |l| l.load(std::sync::atomic::Ordering::Relaxed)),
-        )
-    };
+    let (site, line) =
+        crate::thread::current_frame().map_or((None, 0), |f| (Some(f.site()), f.line_slot()));
     // SAFETY: `table` is this thread's live table (see `start`); nothing else borrows it while
     // the allocator runs, and inserting does not allocate.
     unsafe {

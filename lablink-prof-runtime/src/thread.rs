@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::ptr;
 
+use crate::frame::Frame;
 use crate::registry;
 use crate::site::FunctionSite;
 use crate::table::LineTable;
@@ -21,6 +22,25 @@ thread_local! {
     static STATE: Cell<*mut ThreadState> = const { Cell::new(ptr::null_mut()) };
     /// The site id of the innermost synchronous profiled call running on this thread, 0 if none.
     static CURRENT: Cell<u32> = const { Cell::new(0) };
+    /// The frame of that call, once it is in place (see `Frame::activate`); null if none.
+    static FRAME: Cell<*const Frame> = const { Cell::new(ptr::null()) };
+}
+
+/// The innermost activated synchronous frame running on this thread.
+#[inline(always)]
+pub(crate) fn current_frame() -> Option<&'static Frame> {
+    // SAFETY: `FRAME` is set by `Frame::activate` to a frame that stays in place until its
+    // drop, which puts back the previous value; frames end in the reverse order they start on
+    // a thread, so a non-null value always points to a live frame of this thread. The
+    // `'static` is a lie kept inside this crate: callers use the reference only while the
+    // frame is current (within the call that reads it).
+    unsafe { FRAME.get().as_ref() }
+}
+
+/// Makes `frame` the current one; returns the previous one to restore.
+#[inline(always)]
+pub(crate) fn set_current_frame(frame: *const Frame) -> *const Frame {
+    FRAME.replace(frame)
 }
 
 /// This thread's table for `site`, created on first use.
