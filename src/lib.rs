@@ -80,6 +80,7 @@ pub use lablink_prof_runtime::{
 };
 pub use lablink_prof_runtime::{
     CountingAlloc, HeapRegion, HeapStats, LiveLine, heap_is_counted, measure, process_live_bytes,
+    recorder_bytes,
 };
 
 /// Panics unless the expression (or block) leaves nothing allocated on this thread; names the

@@ -12,6 +12,14 @@
 //! an ordinary function whose body does one step per statement, so a line-level profile of it
 //! shows where the time goes.
 //!
+//! The functions of the three paths below (and their steps: bcrypt hashing, the TOTP
+//! functions, `log_commands_batch`, the backup's `collect_files`, `create_archive`,
+//! `compress`, `sha256` and `verify_backup`) carry `#[lablink_prof::line_profile]`. Run a
+//! program with `LABLINK_PROFILING=1` and their line tables are printed when it exits; with
+//! the variable unset each costs one predictable branch per call. The examples
+//! `login_flow`, `command_execution`, `backup_creation` and `profile_critical_paths` of the
+//! `lablink-prof` package run the flows of the Python profiling guide.
+//!
 //! ### 1. User login
 //!
 //! | step | function |

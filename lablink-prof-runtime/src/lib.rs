@@ -44,6 +44,7 @@ pub use profile::{
     snapshot,
 };
 pub use region::{HeapRegion, HeapStats, LiveLine, measure};
+pub use registry::recorder_bytes;
 pub use report::ReportFormat;
 pub use site::{FunctionSite, SiteInfo};
 pub use switch::{disable, enable, enabled};

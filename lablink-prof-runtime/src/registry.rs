@@ -95,3 +95,16 @@ pub(crate) fn path_of(site: &'static FunctionSite) -> String {
         .get(id as usize - 1)
         .map_or_else(|| site.info.name.to_owned(), |s| s.path.clone())
 }
+
+/// The recorder's own memory: every thread's tables (one slot per source line of each function
+/// it ran). It depends on the functions and threads, never on the number of hits.
+pub fn recorder_bytes() -> usize {
+    use std::mem::size_of;
+    let registry = lock();
+    let tables: usize = registry
+        .tables
+        .iter()
+        .map(|t| size_of::<LineTable>() + std::mem::size_of_val(&*t.slots))
+        .sum();
+    tables + registry.sites.len() * size_of::<RegisteredSite>()
+}

@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Component, Path};
 
+use lablink_prof::line_profile;
 use tar::{Archive, EntryType};
 
 use super::{BackupError, CollectedEntry, CompressionType, EntryKind, decompressing_reader};
@@ -15,6 +16,7 @@ use super::{BackupError, CollectedEntry, CompressionType, EntryKind, decompressi
 /// # Errors
 ///
 /// [`BackupError::Io`] if a source cannot be read or the archive cannot be written.
+#[line_profile]
 pub fn create_archive(entries: &[CollectedEntry], tar_path: &Path) -> Result<u64, BackupError> {
     let file = File::create(tar_path).map_err(BackupError::io("create", tar_path))?;
     let mut builder = tar::Builder::new(BufWriter::new(file));

@@ -4,6 +4,8 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
+use lablink_prof::line_profile;
+
 use super::{BackupError, CompressionType};
 
 /// Compression level used for gzip and bzip2 (their usual default).
@@ -18,6 +20,7 @@ const XZ_PRESET: u32 = 6;
 /// # Errors
 ///
 /// [`BackupError::Io`] for any read, write or rename failure.
+#[line_profile]
 pub fn compress(
     input: &Path,
     compression: CompressionType,

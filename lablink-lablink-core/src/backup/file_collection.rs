@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use lablink_prof::line_profile;
 use serde::{Deserialize, Serialize};
 
 use super::BackupError;
@@ -48,6 +49,7 @@ pub struct CollectedEntry {
 ///
 /// [`BackupError::SourceMissing`] if a source is not a directory, [`BackupError::NonUtf8Path`],
 /// or [`BackupError::Io`] if a directory cannot be read.
+#[line_profile]
 pub fn collect_files(sources: &[SourceDir]) -> Result<Vec<CollectedEntry>, BackupError> {
     let mut entries = Vec::new();
     for source in sources {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use lablink_prof::line_profile;
 
 use super::{
     BackupConfig, BackupError, BackupManifest, BackupRequest, BackupType, CompressionType,
@@ -130,6 +131,7 @@ impl BackupManager {
     /// [`BackupError::NoSources`] or [`BackupError::SourceMissing`] for unusable sources;
     /// [`BackupError::Io`]; with verification, the errors of
     /// [`verify_backup`](Self::verify_backup).
+    #[line_profile]
     pub fn create_backup(&self, request: &BackupRequest) -> Result<BackupResult, BackupError> {
         let started = Instant::now();
         request.validate()?;
@@ -189,6 +191,7 @@ impl BackupManager {
     /// [`BackupError::CorruptArchive`], [`BackupError::UnsafeEntryPath`],
     /// [`BackupError::UnsupportedEntryType`], [`BackupError::ManifestMismatch`],
     /// [`BackupError::Io`].
+    #[line_profile]
     pub fn verify_backup(&self, backup_id: &str) -> Result<BackupManifest, BackupError> {
         let manifest = self.load_manifest(backup_id)?;
         let archive_path = self.config.backup_dir.join(&manifest.archive_file);

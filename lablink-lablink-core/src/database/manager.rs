@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use lablink_prof::line_profile;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, Row, params_from_iter};
 
@@ -111,6 +112,7 @@ impl DatabaseManager {
     ///
     /// [`DatabaseError::InvalidRecord`] (nothing is written), [`DatabaseError::NotInitialized`],
     /// or an SQLite error.
+    #[line_profile]
     pub fn log_command(&self, record: &CommandRecord) -> Result<i64, DatabaseError> {
         record.validate()?;
         let connection = self.initialized_connection()?;
@@ -132,6 +134,7 @@ impl DatabaseManager {
     ///
     /// [`DatabaseError::InvalidBatchRecord`] naming the first invalid record (nothing is written),
     /// [`DatabaseError::NotInitialized`], or an SQLite error (the transaction is rolled back).
+    #[line_profile]
     pub fn log_commands_batch(&self, records: &[CommandRecord]) -> Result<Vec<i64>, DatabaseError> {
         for (index, record) in records.iter().enumerate() {
             record

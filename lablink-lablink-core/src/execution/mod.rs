@@ -5,6 +5,8 @@ mod execution_error;
 
 use std::time::Instant;
 
+use lablink_prof::line_profile;
+
 pub use command_response::{CommandResponse, ResponsePayload};
 pub use execution_error::ExecutionError;
 
@@ -41,6 +43,7 @@ use crate::equipment::Equipment;
 ///
 /// [`ExecutionError::InvalidCommand`] (nothing is sent to the instrument),
 /// [`ExecutionError::Database`] if logging fails, [`ExecutionError::Serialization`].
+#[line_profile]
 pub fn execute_command(
     equipment: &mut dyn Equipment,
     db: &DatabaseManager,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use lablink_prof::line_profile;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -145,6 +146,7 @@ impl Claims {
 ///
 /// [`AuthError::WeakSecret`], [`AuthError::EmptyIssuer`], [`AuthError::EmptySubject`],
 /// [`AuthError::ReservedClaim`] or [`AuthError::Signing`].
+#[line_profile]
 pub fn create_access_token(
     config: &TokenConfig,
     subject: &str,
@@ -161,6 +163,7 @@ pub fn create_access_token(
 /// # Errors
 ///
 /// As for [`create_access_token`].
+#[line_profile]
 pub fn create_access_token_at(
     config: &TokenConfig,
     subject: &str,
@@ -180,6 +183,7 @@ pub fn create_access_token_at(
 /// [`AuthError::TokenExpired`], [`AuthError::InvalidSignature`] (altered token or another
 /// secret), [`AuthError::AlgorithmMismatch`], [`AuthError::WrongIssuer`],
 /// [`AuthError::MalformedToken`], or a configuration error as for [`TokenConfig::validate`].
+#[line_profile]
 pub fn verify_access_token(config: &TokenConfig, token: &str) -> Result<Claims, AuthError> {
     let now = Utc::now();
     let claims = decode_signed_claims(config, token)?;

@@ -1,5 +1,7 @@
 //! Password hashing and verification with bcrypt.
 
+use lablink_prof::line_profile;
+
 use super::AuthError;
 
 /// The bcrypt cost used by [`hash_password`]: 2^12 rounds, about 250 ms on a current CPU core.
@@ -19,6 +21,7 @@ pub const MAX_PASSWORD_BYTES: usize = 72;
 ///
 /// [`AuthError::PasswordTooLong`] if the password exceeds [`MAX_PASSWORD_BYTES`];
 /// [`AuthError::Randomness`] if no salt could be drawn from the operating system.
+#[line_profile]
 pub fn hash_password(password: &str) -> Result<String, AuthError> {
     check_length(password)?;
     let salt = generate_salt()?;
@@ -43,6 +46,7 @@ pub fn hash_password(password: &str) -> Result<String, AuthError> {
 ///
 /// [`AuthError::InvalidCost`] for a cost outside 4..=31; [`AuthError::PasswordTooLong`] and
 /// [`AuthError::Randomness`] as for [`hash_password`].
+#[line_profile]
 pub fn hash_password_with_cost(password: &str, cost: u32) -> Result<String, AuthError> {
     check_length(password)?;
     let salt = generate_salt()?;
@@ -59,6 +63,7 @@ pub fn hash_password_with_cost(password: &str, cost: u32) -> Result<String, Auth
 ///
 /// [`AuthError::MalformedHash`] if `hash` is not a bcrypt hash; [`AuthError::PasswordTooLong`]
 /// if the password exceeds [`MAX_PASSWORD_BYTES`].
+#[line_profile]
 pub fn verify_password(password: &str, hash: &str) -> Result<bool, AuthError> {
     check_length(password)?;
     let matches = bcrypt::verify(password, hash).map_err(AuthError::from_bcrypt)?;

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use lablink_prof::line_profile;
 use serde::{Deserialize, Serialize};
 
 use super::AuthError;
@@ -140,6 +141,7 @@ impl SessionManager {
     ///
     /// [`AuthError::EmptySubject`] for an empty user name; [`AuthError::Randomness`] if no
     /// session id could be drawn from the operating system.
+    #[line_profile]
     pub fn create_session(&self, user: &str) -> Result<Session, AuthError> {
         if user.is_empty() {
             return Err(AuthError::EmptySubject);

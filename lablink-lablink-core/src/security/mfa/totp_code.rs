@@ -3,6 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
+use lablink_prof::line_profile;
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 
@@ -87,6 +88,7 @@ pub fn hotp(key: &[u8], counter: u64, digits: u32) -> Result<String, MfaError> {
 /// # Errors
 ///
 /// [`MfaError::InvalidSecret`] or [`MfaError::SecretTooShort`] for a bad secret.
+#[line_profile]
 pub fn totp_at(secret: &str, unix_time: u64) -> Result<String, MfaError> {
     totp_at_with(secret, unix_time, &TotpSettings::default())
 }
@@ -121,6 +123,7 @@ pub fn totp_at_with(
 /// # Errors
 ///
 /// As for [`totp_at`], plus [`MfaError::ClockBeforeEpoch`].
+#[line_profile]
 pub fn get_current_totp_token(secret: &str) -> Result<String, MfaError> {
     let now = unix_time_now()?;
     totp_at(secret, now)

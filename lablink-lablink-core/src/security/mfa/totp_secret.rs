@@ -1,6 +1,7 @@
 //! Generating and decoding TOTP shared secrets (base32 without padding).
 
 use data_encoding::BASE32_NOPAD;
+use lablink_prof::line_profile;
 
 use super::MfaError;
 
@@ -21,10 +22,12 @@ pub const MIN_SECRET_BYTES: usize = 16;
 /// # Errors
 ///
 /// [`MfaError::Randomness`] if the operating system's random number generator fails.
+#[line_profile]
 pub fn generate_totp_secret() -> Result<String, MfaError> {
     let mut bytes = [0_u8; SECRET_BYTES];
     getrandom::fill(&mut bytes).map_err(MfaError::Randomness)?;
-    Ok(BASE32_NOPAD.encode(&bytes))
+    let secret = BASE32_NOPAD.encode(&bytes);
+    Ok(secret)
 }
 
 /// Decodes a base32 secret; case, spaces, hyphens and `=` padding are ignored.

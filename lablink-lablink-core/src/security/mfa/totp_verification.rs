@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
+use lablink_prof::line_profile;
+
 use super::{MfaError, TotpSettings, decode_secret, hotp, unix_time_now};
 
 /// How many time steps before and after the current one are accepted (±1, i.e. 90 s in total).
@@ -17,6 +19,7 @@ pub const VERIFICATION_WINDOW_STEPS: u64 = 1;
 ///
 /// [`MfaError::InvalidSecret`] / [`MfaError::SecretTooShort`] for a bad secret,
 /// [`MfaError::MalformedToken`] if the token is not 6 digits, [`MfaError::ClockBeforeEpoch`].
+#[line_profile]
 pub fn verify_totp_token(secret: &str, token: &str) -> Result<bool, MfaError> {
     let key = decode_secret(secret)?;
     let now = unix_time_now()?;
@@ -117,6 +120,7 @@ impl TotpVerifier {
     ///
     /// [`MfaError::InvalidToken`] for a wrong token, [`MfaError::TokenReplayed`] for a reused
     /// one, and the errors of [`verify_totp_token`].
+    #[line_profile]
     pub fn verify(&self, account: &str, secret: &str, token: &str) -> Result<u64, MfaError> {
         let now = unix_time_now()?;
         self.verify_at(account, secret, token, now)
@@ -127,6 +131,7 @@ impl TotpVerifier {
     /// # Errors
     ///
     /// As for [`TotpVerifier::verify`].
+    #[line_profile]
     pub fn verify_at(
         &self,
         account: &str,
