@@ -91,8 +91,10 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
             }
         }
     }
-    out.push_str(&table.to_string());
-    out.push('\n');
+    for line in table.to_string().lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
     out
 }
 
