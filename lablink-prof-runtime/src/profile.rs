@@ -318,7 +318,7 @@ pub fn snapshot() -> Profile {
     };
 
     // Ticks spent in profiled callees, by calling site, for own time.
-    let mut callee_ticks: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut callee_ticks: BTreeMap<u32, f64> = BTreeMap::new();
     let mut functions = Vec::new();
     for (&site_id, tables) in &by_site {
         let registered = &registry.sites[site_id as usize - 1];
@@ -326,7 +326,8 @@ pub fn snapshot() -> Profile {
         let lines = registered.site.line_count();
         let mut raw = vec![RawLine::default(); lines];
         let (mut calls, mut total, mut prim_calls, mut prim_ticks) = (0, 0, 0, 0);
-        let mut callers: BTreeMap<(String, u32), (u64, u64)> = BTreeMap::new();
+        // By (caller site id, caller line); `u32::MAX` stands for the other callers.
+        let mut callers: BTreeMap<(u32, u32), (u64, u64)> = BTreeMap::new();
         let mut threads = Vec::new();
         for table in tables {
             let mut thread_raw = vec![RawLine::default(); lines];
@@ -350,16 +351,13 @@ pub fn snapshot() -> Profile {
                 }
                 let t = slot.ticks.load(Relaxed);
                 let line = slot.line.load(Relaxed);
-                let e = callers.entry((site_name(key - 1), line)).or_default();
+                let e = callers.entry((key - 1, line)).or_default();
                 e.0 += c;
                 e.1 += t;
-                if key > 1 {
-                    *callee_ticks.entry(key - 1).or_default() += t;
-                }
             }
             let other = &table.other_callers;
             if other.calls.load(Relaxed) > 0 {
-                let e = callers.entry((OTHER_CALLER.to_owned(), 0)).or_default();
+                let e = callers.entry((u32::MAX, 0)).or_default();
                 e.0 += other.calls.load(Relaxed);
                 e.1 += other.ticks.load(Relaxed);
             }
@@ -380,12 +378,19 @@ pub fn snapshot() -> Profile {
         let _ = total;
         let raw_ticks: u64 = raw.iter().map(|r| r.ticks).sum();
         let line_ticks: u64 = raw.iter().map(|r| compensated(r, overhead)).sum();
-        // Primitive calls' time, compensated in the same proportion as the lines.
-        let prim_ticks = if raw_ticks == 0 {
-            0
+        // Calls' times (primitive calls, caller edges) are compensated in the same proportion
+        // as the lines, so that the edges add up to the total.
+        let ratio = if raw_ticks == 0 {
+            0.0
         } else {
-            (prim_ticks as f64 * line_ticks as f64 / raw_ticks as f64).round() as u64
+            line_ticks as f64 / raw_ticks as f64
         };
+        let prim_ticks = (prim_ticks as f64 * ratio).round() as u64;
+        for (&(caller, _), &(_, ticks)) in &callers {
+            if caller != 0 && caller != u32::MAX {
+                *callee_ticks.entry(caller).or_default() += ticks as f64 * ratio;
+            }
+        }
         functions.push((
             site_id,
             line_ticks,
@@ -404,10 +409,13 @@ pub fn snapshot() -> Profile {
                 callers: callers
                     .into_iter()
                     .map(|((caller, line), (calls, ticks))| CallerProfile {
-                        caller,
+                        caller: match caller {
+                            u32::MAX => OTHER_CALLER.to_owned(),
+                            id => site_name(id),
+                        },
                         line: (line != 0).then_some(line),
                         calls,
-                        time_ns: scale.ns(ticks),
+                        time_ns: scale.ns((ticks as f64 * ratio).round() as u64),
                     })
                     .collect(),
                 threads,
@@ -416,7 +424,7 @@ pub fn snapshot() -> Profile {
     }
     drop(registry);
     for (site_id, line_ticks, f) in functions.iter_mut() {
-        let in_callees = callee_ticks.get(site_id).copied().unwrap_or(0);
+        let in_callees = callee_ticks.get(site_id).copied().unwrap_or(0.0).round() as u64;
         f.own_ns = scale.ns(line_ticks.saturating_sub(in_callees));
     }
     profile.functions = functions.into_iter().map(|(_, _, f)| f).collect();

@@ -6,11 +6,17 @@ use std::fmt::Write;
 use super::units::g;
 use crate::profile::{FunctionProfile, Profile};
 
-/// Renders a profile as `kernprof -l -v` prints it.
+/// Renders a profile as `kernprof -l -v` prints it (timer unit: 1 ns).
 pub fn render(profile: &Profile) -> String {
-    let mut out = String::from("Timer unit: 1e-09 s\n\n");
+    render_with_unit(profile, 1e-9)
+}
+
+/// Renders a profile as `python -m line_profiler -u UNIT` prints it: Time and Per Hit in units
+/// of `unit_s` seconds (`1e-06` for microseconds).
+pub fn render_with_unit(profile: &Profile, unit_s: f64) -> String {
+    let mut out = format!("Timer unit: {} s\n\n", g(unit_s, 6));
     for f in &profile.functions {
-        function(&mut out, f);
+        function(&mut out, f, 1e-9 / unit_s);
     }
     out
 }
@@ -33,7 +39,7 @@ fn cell(value: f64, width: usize) -> String {
     }
 }
 
-fn function(out: &mut String, f: &FunctionProfile) {
+fn function(out: &mut String, f: &FunctionProfile, units_per_ns: f64) {
     let total = f.total_ns as f64;
     let _ = writeln!(out, "Total time: {} s", g(total * 1e-9, 6));
     let _ = writeln!(out, "File: {}", f.file);
@@ -70,8 +76,8 @@ fn function(out: &mut String, f: &FunctionProfile) {
                     [
                         &number.to_string(),
                         &l.hits.to_string(),
-                        &cell(time, 12),
-                        &cell(time / l.hits as f64, 8),
+                        &cell(time * units_per_ns, 12),
+                        &cell(time * units_per_ns / l.hits as f64, 8),
                         &cell(percent, 8),
                         contents,
                     ],

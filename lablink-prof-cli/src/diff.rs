@@ -1,0 +1,455 @@
+//! `lablink-prof diff BASE NEW`: what got slower, per function and per line, for CI.
+//!
+//! Time per call is `total_ns / calls` (recursive calls included, so a function's lines add
+//! up to it). A function is checked when it meets both noise guards: at least `--min-calls`
+//! calls in each profile and at least `--min-time-ms` of total time in one of them. The exit
+//! status is 1 when a checked function got slower per call by more than `--threshold`,
+//! else 0 (2 on errors).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use clap::Args;
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use lablink_prof_runtime::profile::{FunctionProfile, LineProfile, Profile};
+use lablink_prof_runtime::report::units::{bytes, duration};
+
+use crate::error::CliError;
+use crate::{load, output};
+
+/// Options of `lablink-prof diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The profile before the change.
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// The profile after the change.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Fail when a function's time per call grew by more than this (`20%` or `20`).
+    #[arg(long, value_name = "PERCENT", default_value = "20%", value_parser = parse_percent)]
+    pub threshold: f64,
+    /// Noise guard: check only functions called at least N times in both profiles.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_calls: u64,
+    /// Noise guard: check only functions with at least T ms of total time in either profile.
+    #[arg(long, value_name = "T", default_value_t = 1.0)]
+    pub min_time_ms: f64,
+    /// Show the lines of every function, not only of those beyond the threshold.
+    #[arg(long)]
+    pub lines: bool,
+}
+
+/// `20%`, `20` or `12.5%` as a percentage.
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let number = s.trim().trim_end_matches('%').trim();
+    match number.parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p),
+        _ => Err(format!("{s:?} is not a percentage like 20%")),
+    }
+}
+
+/// What happened to one function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    /// Slower per call than the threshold allows: fails the check.
+    Slower,
+    /// Faster per call by more than the threshold.
+    Faster,
+    /// Within the threshold.
+    Same,
+    /// Below a noise guard: not checked.
+    Noise,
+    /// Only in the new profile.
+    Added,
+    /// Only in the base profile.
+    Removed,
+}
+
+impl Verdict {
+    fn label(self) -> &'static str {
+        match self {
+            Verdict::Slower => "SLOWER",
+            Verdict::Faster => "faster",
+            Verdict::Same => "ok",
+            Verdict::Noise => "noise",
+            Verdict::Added => "new",
+            Verdict::Removed => "gone",
+        }
+    }
+}
+
+/// One function's comparison.
+#[derive(Debug)]
+pub struct FunctionDiff<'a> {
+    /// Its figures before, if it ran.
+    pub base: Option<&'a FunctionProfile>,
+    /// Its figures after, if it ran.
+    pub new: Option<&'a FunctionProfile>,
+    /// The change of time per call, in percent, when it ran in both.
+    pub change: Option<f64>,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+impl FunctionDiff<'_> {
+    fn name(&self) -> &str {
+        self.new.or(self.base).map_or("", |f| f.name.as_str())
+    }
+}
+
+/// Runs the subcommand; the result is the exit status.
+///
+/// # Errors
+/// A file that cannot be read.
+pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
+    let base = load::load(&args.base)?;
+    let new = load::load(&args.new)?;
+    let diffs = compare(&base, &new, args);
+    let text = render(&diffs, args);
+    output::stdout(text.as_bytes())?;
+    Ok(if diffs.iter().any(|d| d.verdict == Verdict::Slower) {
+        1
+    } else {
+        0
+    })
+}
+
+/// Time per call, in nanoseconds.
+fn per_call(f: &FunctionProfile) -> Option<f64> {
+    (f.calls > 0).then(|| f.total_ns as f64 / f.calls as f64)
+}
+
+/// `(new - base) / base` in percent; infinite when the base is zero and the new is not.
+fn percent(base: f64, new: f64) -> f64 {
+    if base == 0.0 {
+        if new == 0.0 { 0.0 } else { f64::INFINITY }
+    } else {
+        100.0 * (new - base) / base
+    }
+}
+
+/// Pairs the functions of two profiles (by name and file, else by name) and judges each.
+pub fn compare<'a>(base: &'a Profile, new: &'a Profile, args: &DiffArgs) -> Vec<FunctionDiff<'a>> {
+    let mut by_key: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    for (i, f) in base.functions.iter().enumerate() {
+        by_key.entry((&f.name, &f.file)).or_insert(i);
+        by_name.entry(&f.name).or_insert(i);
+    }
+    let mut used = vec![false; base.functions.len()];
+    let mut pairs: Vec<(Option<usize>, &FunctionProfile)> = Vec::new();
+    // Exact matches first, so a function that moved file only takes what is left.
+    for f in &new.functions {
+        let i = by_key.get(&(f.name.as_str(), f.file.as_str())).copied();
+        if let Some(i) = i {
+            used[i] = true;
+        }
+        pairs.push((i, f));
+    }
+    for (i, f) in pairs.iter_mut() {
+        if i.is_none()
+            && let Some(&j) = by_name.get(f.name.as_str())
+            && !used[j]
+        {
+            used[j] = true;
+            *i = Some(j);
+        }
+    }
+    let min_time_ns = args.min_time_ms * 1e6;
+    let mut diffs: Vec<FunctionDiff<'a>> = pairs
+        .into_iter()
+        .map(|(i, n)| match i.map(|i| &base.functions[i]) {
+            None => FunctionDiff {
+                base: None,
+                new: Some(n),
+                change: None,
+                verdict: Verdict::Added,
+            },
+            Some(b) => {
+                let change = match (per_call(b), per_call(n)) {
+                    (Some(pb), Some(pn)) => Some(percent(pb, pn)),
+                    _ => None,
+                };
+                let guarded = b.calls >= args.min_calls.max(1)
+                    && n.calls >= args.min_calls.max(1)
+                    && (b.total_ns.max(n.total_ns) as f64) >= min_time_ns;
+                let verdict = match change {
+                    Some(c) if guarded && c > args.threshold => Verdict::Slower,
+                    Some(c) if guarded && c < -args.threshold => Verdict::Faster,
+                    Some(_) if guarded => Verdict::Same,
+                    _ => Verdict::Noise,
+                };
+                FunctionDiff {
+                    base: Some(b),
+                    new: Some(n),
+                    change,
+                    verdict,
+                }
+            }
+        })
+        .collect();
+    for (i, b) in base.functions.iter().enumerate() {
+        if !used[i] {
+            diffs.push(FunctionDiff {
+                base: Some(b),
+                new: None,
+                change: None,
+                verdict: Verdict::Removed,
+            });
+        }
+    }
+    diffs.sort_by(|a, b| {
+        a.verdict
+            .cmp(&b.verdict)
+            .then(
+                b.change
+                    .unwrap_or(0.0)
+                    .partial_cmp(&a.change.unwrap_or(0.0))
+                    .unwrap_or(std::cmp::Ordering::Equal),
+            )
+            .then(a.name().cmp(b.name()))
+    });
+    diffs
+}
+
+fn change_text(change: Option<f64>) -> String {
+    match change {
+        Some(c) if c.is_infinite() => "from 0".to_owned(),
+        Some(c) => format!("{c:+.1}%"),
+        None => String::new(),
+    }
+}
+
+fn pair<T: PartialEq + ToString>(base: Option<T>, new: Option<T>) -> String {
+    match (base, new) {
+        (Some(b), Some(n)) if b == n => b.to_string(),
+        (Some(b), Some(n)) => format!("{} → {}", b.to_string(), n.to_string()),
+        (Some(b), None) => format!("{} → -", b.to_string()),
+        (None, Some(n)) => format!("- → {}", n.to_string()),
+        (None, None) => String::new(),
+    }
+}
+
+/// Per-call figures of a function or a line: (time, allocations, bytes allocated).
+fn line_per_call(l: &LineProfile, calls: u64) -> (f64, f64, f64) {
+    let calls = calls.max(1) as f64;
+    (
+        l.time_ns as f64 / calls,
+        l.allocs as f64 / calls,
+        l.alloc_bytes as f64 / calls,
+    )
+}
+
+fn count(x: f64) -> String {
+    if x == x.round() {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn function_allocs(f: &FunctionProfile) -> (f64, f64) {
+    let calls = f.calls.max(1) as f64;
+    let allocs: u64 = f.lines.iter().map(|l| l.allocs).sum();
+    let bytes_: u64 = f.lines.iter().map(|l| l.alloc_bytes).sum();
+    (allocs as f64 / calls, bytes_ as f64 / calls)
+}
+
+/// The readable report.
+pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs) -> String {
+    let mut out = format!(
+        "lablink-prof diff: {} → {}\nthreshold +{}% per call; checked: functions with at least {} \
+         calls in both and {} ms in either\n\n",
+        args.base.display(),
+        args.new.display(),
+        args.threshold,
+        args.min_calls.max(1),
+        args.min_time_ms,
+    );
+    let mut table = Table::new();
+    table
+        .load_preset("     ─ ─           ")
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header([
+            "Status",
+            "Function / line",
+            "Calls / hits",
+            "Time/call base",
+            "Time/call new",
+            "Change",
+            "Allocs/call",
+            "Alloc/call",
+        ]);
+    for d in diffs {
+        let (ab, an) = (d.base.map(function_allocs), d.new.map(function_allocs));
+        table.add_row([
+            d.verdict.label().to_owned(),
+            d.name().to_owned(),
+            pair(d.base.map(|f| f.calls), d.new.map(|f| f.calls)),
+            d.base.and_then(per_call).map(duration).unwrap_or_default(),
+            d.new.and_then(per_call).map(duration).unwrap_or_default(),
+            change_text(d.change),
+            pair(ab.map(|a| count(a.0)), an.map(|a| count(a.0))),
+            pair(
+                ab.map(|a| bytes(a.1.round() as u64)),
+                an.map(|a| bytes(a.1.round() as u64)),
+            ),
+        ]);
+        let show_lines = args.lines || matches!(d.verdict, Verdict::Slower | Verdict::Faster);
+        if let (true, Some(b), Some(n)) = (show_lines, d.base, d.new) {
+            for row in line_rows(b, n) {
+                table.add_row(row);
+            }
+        }
+    }
+    for c in 2..8 {
+        if let Some(column) = table.column_mut(c) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    out.push_str(&table.to_string());
+    out.push_str("\n\n");
+
+    let slower: Vec<&FunctionDiff<'_>> = diffs
+        .iter()
+        .filter(|d| d.verdict == Verdict::Slower)
+        .collect();
+    let checked = diffs
+        .iter()
+        .filter(|d| matches!(d.verdict, Verdict::Slower | Verdict::Faster | Verdict::Same))
+        .count();
+    let noise = diffs.iter().filter(|d| d.verdict == Verdict::Noise).count();
+    if slower.is_empty() {
+        out.push_str(&format!(
+            "OK: no function got slower per call than +{}% ({checked} checked, {noise} below the \
+             noise guards)\n",
+            args.threshold
+        ));
+    } else {
+        out.push_str(&format!(
+            "FAIL: {} function{} slower per call than +{}%:\n",
+            slower.len(),
+            if slower.len() == 1 { "" } else { "s" },
+            args.threshold
+        ));
+        for d in slower {
+            out.push_str(&format!(
+                "  {} {} ({} → {})\n",
+                d.name(),
+                change_text(d.change),
+                d.base.and_then(per_call).map(duration).unwrap_or_default(),
+                d.new.and_then(per_call).map(duration).unwrap_or_default(),
+            ));
+        }
+    }
+    out
+}
+
+/// A line's key for pairing across versions of a function: its trimmed source text and
+/// which occurrence of that text it is, or its offset from the signature without source.
+fn line_keys(f: &FunctionProfile) -> HashMap<u32, String> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut keys = HashMap::new();
+    for (i, text) in f.source.iter().enumerate() {
+        let text = text.trim();
+        let n = seen.entry(text).or_default();
+        keys.insert(f.line + i as u32, format!("{text}\u{0}{n}"));
+        *n += 1;
+    }
+    for l in &f.lines {
+        keys.entry(l.line)
+            .or_insert_with(|| format!("\u{0}offset {}", l.line.saturating_sub(f.line)));
+    }
+    keys
+}
+
+/// Rows for the lines of a function that ran in both profiles: those with at least 1% of
+/// the function's time or some allocation in either.
+fn line_rows(b: &FunctionProfile, n: &FunctionProfile) -> Vec<[String; 8]> {
+    let (bk, nk) = (line_keys(b), line_keys(n));
+    let by_key: HashMap<&str, &LineProfile> = b
+        .lines
+        .iter()
+        .filter_map(|l| bk.get(&l.line).map(|k| (k.as_str(), l)))
+        .collect();
+    let mut rows = Vec::new();
+    let mut matched: Vec<u32> = Vec::new();
+    let mut entries: Vec<(Option<&LineProfile>, Option<&LineProfile>)> = Vec::new();
+    for l in &n.lines {
+        let old = nk
+            .get(&l.line)
+            .and_then(|k| by_key.get(k.as_str()).copied());
+        if let Some(o) = old {
+            matched.push(o.line);
+        }
+        entries.push((old, Some(l)));
+    }
+    for l in &b.lines {
+        if !matched.contains(&l.line) {
+            entries.push((Some(l), None));
+        }
+    }
+    let significant = |l: &LineProfile, f: &FunctionProfile| {
+        l.allocs > 0 || l.time_ns as f64 >= 0.01 * f.total_ns as f64
+    };
+    for (old, new) in entries {
+        if !old.is_some_and(|l| significant(l, b)) && !new.is_some_and(|l| significant(l, n)) {
+            continue;
+        }
+        let text = new
+            .and_then(|l| n.source_line(l.line))
+            .or_else(|| old.and_then(|l| b.source_line(l.line)))
+            .unwrap_or("")
+            .trim();
+        let text: String = if text.chars().count() > 48 {
+            text.chars().take(47).collect::<String>() + "…"
+        } else {
+            text.to_owned()
+        };
+        let number = pair(old.map(|l| l.line), new.map(|l| l.line));
+        let (pb, pn) = (
+            old.map(|l| line_per_call(l, b.calls)),
+            new.map(|l| line_per_call(l, n.calls)),
+        );
+        let change = match (pb, pn) {
+            (Some(x), Some(y)) => change_text(Some(percent(x.0, y.0))),
+            _ => String::new(),
+        };
+        rows.push([
+            String::new(),
+            format!("  {number}: {text}"),
+            pair(old.map(|l| l.hits), new.map(|l| l.hits)),
+            pb.map(|x| duration(x.0)).unwrap_or_default(),
+            pn.map(|x| duration(x.0)).unwrap_or_default(),
+            change,
+            pair(pb.map(|x| count(x.1)), pn.map(|x| count(x.1))),
+            pair(
+                pb.map(|x| bytes(x.2.round() as u64)),
+                pn.map(|x| bytes(x.2.round() as u64)),
+            ),
+        ]);
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_parse() {
+        assert_eq!(parse_percent("20%"), Ok(20.0));
+        assert_eq!(parse_percent("12.5"), Ok(12.5));
+        assert!(parse_percent("-5%").is_err());
+        assert!(parse_percent("fast").is_err());
+    }
+
+    #[test]
+    fn change_is_relative() {
+        assert_eq!(percent(100.0, 150.0), 50.0);
+        assert_eq!(percent(100.0, 95.0), -5.0);
+        assert!(percent(0.0, 1.0).is_infinite());
+        assert_eq!(percent(0.0, 0.0), 0.0);
+    }
+}
