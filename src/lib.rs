@@ -83,6 +83,10 @@ pub use lablink_prof_runtime::{
     recorder_bytes,
 };
 
+/// Whether this build instruments `#[line_profile]` functions (the `profiling` feature, on by
+/// default). Without it the attribute emits functions unchanged.
+pub const PROFILING_COMPILED_IN: bool = cfg!(feature = "profiling");
+
 /// Panics unless the expression (or block) leaves nothing allocated on this thread; names the
 /// profiled lines that allocated what is still live. The value is dropped inside the check.
 ///

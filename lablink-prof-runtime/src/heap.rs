@@ -323,3 +323,39 @@ impl HeapSlot {
         peak.saturating_sub(live).max(0) as u64
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An allocator that always fails.
+    struct Exhausted;
+
+    // SAFETY: it never hands out memory, so there is nothing to misuse.
+    unsafe impl GlobalAlloc for Exhausted {
+        unsafe fn alloc(&self, _: Layout) -> *mut u8 {
+            ptr::null_mut()
+        }
+        unsafe fn dealloc(&self, _: *mut u8, _: Layout) {}
+    }
+
+    #[test]
+    fn a_null_from_the_inner_allocator_is_passed_back_and_not_counted() {
+        let counting = CountingAlloc::new(Exhausted);
+        let layout = Layout::from_size_align(64, 8).unwrap();
+        let before = this_thread().read();
+        // SAFETY: a valid non-zero layout; nothing is returned to free.
+        let (p, z, r) = unsafe {
+            (
+                counting.alloc(layout),
+                counting.alloc_zeroed(layout),
+                counting.realloc(ptr::NonNull::<u64>::dangling().as_ptr().cast(), layout, 128),
+            )
+        };
+        assert!(p.is_null() && z.is_null() && r.is_null());
+        let after = this_thread().read();
+        assert_eq!(after.allocs, before.allocs);
+        assert_eq!(after.alloc_bytes, before.alloc_bytes);
+        assert_eq!(after.frees, before.frees);
+    }
+}
