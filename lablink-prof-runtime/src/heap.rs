@@ -18,27 +18,29 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicBool, AtomicI64, AtomicPtr, AtomicU64, AtomicUsize, Ordering::Relaxed,
+};
 
-use crate::leak;
+use crate::leak::{self, LiveTable};
 
 /// How many threads get a slot of their own.
 pub const THREAD_SLOTS: usize = 1024;
 
 /// One thread's heap counters.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 #[repr(align(64))]
 pub(crate) struct HeapSlot {
     pub(crate) alloc_bytes: AtomicU64,
     pub(crate) freed_bytes: AtomicU64,
     pub(crate) allocs: AtomicU64,
     pub(crate) frees: AtomicU64,
-    /// Bytes allocated less bytes freed by this thread (negative if it frees others' memory).
-    pub(crate) live: AtomicI64,
     /// The highest `live` has been since the innermost open measurement lowered it.
     pub(crate) peak: AtomicI64,
     /// Whether several threads write this slot (the overflow slot).
     pub(crate) shared: bool,
+    /// The live-block table of an open tracking region of this thread, else null.
+    pub(crate) live_table: AtomicPtr<LiveTable>,
 }
 
 #[allow(clippy::declare_interior_mutable_const)] // used only to fill the array below
@@ -47,9 +49,9 @@ const EMPTY_SLOT: HeapSlot = HeapSlot {
     freed_bytes: AtomicU64::new(0),
     allocs: AtomicU64::new(0),
     frees: AtomicU64::new(0),
-    live: AtomicI64::new(0),
     peak: AtomicI64::new(0),
     shared: false,
+    live_table: AtomicPtr::new(ptr::null_mut()),
 };
 
 static SLOTS: [HeapSlot; THREAD_SLOTS] = [EMPTY_SLOT; THREAD_SLOTS];
@@ -78,26 +80,35 @@ pub fn is_installed() -> bool {
     INSTALLED.load(Relaxed)
 }
 
-/// Notes that the counting allocator serves this process: a thread's first counted allocation.
-#[cold]
-fn mark_installed() {
-    INSTALLED.store(true, Relaxed);
-}
-
 /// This thread's slot, claimed on first use.
 #[inline(always)]
 pub(crate) fn this_thread() -> &'static HeapSlot {
     let slot = SLOT.get();
     if slot.is_null() {
-        return claim();
+        return claim(false);
     }
     // SAFETY: non-null values of `SLOT` are references to statics set by `claim`.
     unsafe { &*slot }
 }
 
+/// This thread's slot, for the allocator: the first claim from the allocator also records that
+/// the counting allocator serves this process.
+#[inline(always)]
+fn slot_for_allocator() -> &'static HeapSlot {
+    let slot = SLOT.get();
+    if slot.is_null() {
+        return claim(true);
+    }
+    // SAFETY: as in `this_thread`.
+    unsafe { &*slot }
+}
+
 #[cold]
 #[inline(never)]
-fn claim() -> &'static HeapSlot {
+fn claim(from_allocator: bool) -> &'static HeapSlot {
+    if from_allocator && !INSTALLED.load(Relaxed) {
+        INSTALLED.store(true, Relaxed);
+    }
     let index = CLAIMED.fetch_add(1, Relaxed);
     let slot = SLOTS.get(index).unwrap_or(&OVERFLOW);
     SLOT.set(slot);
@@ -110,7 +121,7 @@ pub fn process_live_bytes() -> u64 {
     let sum: i64 = SLOTS[..claimed]
         .iter()
         .chain([&OVERFLOW])
-        .map(|s| s.live.load(Relaxed))
+        .map(|s| s.read().live)
         .sum();
     sum.max(0) as u64
 }
@@ -125,24 +136,19 @@ fn add(counter: &AtomicU64, by: u64) {
 fn counted_alloc(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
     if slot.shared {
         slot.alloc_bytes.fetch_add(size as u64, Relaxed);
-        if slot.allocs.fetch_add(1, Relaxed) == 0 {
-            mark_installed();
-        }
-        slot.live.fetch_add(size as i64, Relaxed);
+        slot.allocs.fetch_add(1, Relaxed);
         return;
     }
-    add(&slot.alloc_bytes, size as u64);
-    let allocs = slot.allocs.load(Relaxed);
-    if allocs == 0 {
-        mark_installed();
-    }
-    slot.allocs.store(allocs + 1, Relaxed);
-    let live = slot.live.load(Relaxed).wrapping_add(size as i64);
-    slot.live.store(live, Relaxed);
+    // The live heap is derived (allocated less freed) rather than kept: a counter updated by
+    // both `alloc` and `dealloc` would chain every pair of calls through one memory location.
+    let allocated = slot.alloc_bytes.load(Relaxed).wrapping_add(size as u64);
+    slot.alloc_bytes.store(allocated, Relaxed);
+    add(&slot.allocs, 1);
+    let live = allocated.wrapping_sub(slot.freed_bytes.load(Relaxed)) as i64;
     if live > slot.peak.load(Relaxed) {
         slot.peak.store(live, Relaxed);
     }
-    leak::on_alloc(ptr, size);
+    leak::on_alloc(slot, ptr, size);
 }
 
 #[inline(always)]
@@ -150,14 +156,11 @@ fn counted_free(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
     if slot.shared {
         slot.freed_bytes.fetch_add(size as u64, Relaxed);
         slot.frees.fetch_add(1, Relaxed);
-        slot.live.fetch_sub(size as i64, Relaxed);
         return;
     }
     add(&slot.freed_bytes, size as u64);
     add(&slot.frees, 1);
-    slot.live
-        .store(slot.live.load(Relaxed).wrapping_sub(size as i64), Relaxed);
-    leak::on_free(ptr);
+    leak::on_free(slot, ptr);
 }
 
 /// Runs a call of the wrapped allocator, with this thread's counting turned aside if the
@@ -166,7 +169,7 @@ fn counted_free(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
 #[inline(always)]
 fn aside<T>(reentrant: bool, call: impl FnOnce() -> T) -> (T, Option<&'static HeapSlot>) {
     if !reentrant {
-        return (call(), Some(this_thread()));
+        return (call(), Some(slot_for_allocator()));
     }
     let own = SLOT.replace(&DISCARD);
     let result = call();
@@ -174,7 +177,7 @@ fn aside<T>(reentrant: bool, call: impl FnOnce() -> T) -> (T, Option<&'static He
     if ptr::eq(own, &DISCARD) {
         return (result, None);
     }
-    (result, Some(this_thread()))
+    (result, Some(slot_for_allocator()))
 }
 
 /// A global allocator that counts, per thread, what it forwards to `A`.
@@ -297,12 +300,14 @@ pub(crate) struct HeapReading {
 impl HeapSlot {
     #[inline(always)]
     pub(crate) fn read(&self) -> HeapReading {
+        let alloc_bytes = self.alloc_bytes.load(Relaxed);
+        let freed_bytes = self.freed_bytes.load(Relaxed);
         HeapReading {
-            alloc_bytes: self.alloc_bytes.load(Relaxed),
-            freed_bytes: self.freed_bytes.load(Relaxed),
+            alloc_bytes,
+            freed_bytes,
             allocs: self.allocs.load(Relaxed),
             frees: self.frees.load(Relaxed),
-            live: self.live.load(Relaxed),
+            live: alloc_bytes.wrapping_sub(freed_bytes) as i64,
         }
     }
 

@@ -7,8 +7,9 @@
 //! what leaked, by line. The table is a fixed-size open-addressing hash of [`CAPACITY`] blocks;
 //! blocks beyond it are counted but not placed.
 
-use std::cell::Cell;
-use std::ptr;
+use std::sync::atomic::Ordering::Relaxed;
+
+use crate::heap::HeapSlot;
 
 use crate::site::FunctionSite;
 
@@ -36,10 +37,6 @@ pub(crate) struct LiveTable {
     blocks: Box<[LiveBlock]>,
     /// Blocks that did not fit.
     pub(crate) unplaced: u64,
-}
-
-thread_local! {
-    static TABLE: Cell<*mut LiveTable> = const { Cell::new(ptr::null_mut()) };
 }
 
 fn hash(addr: usize) -> usize {
@@ -99,23 +96,31 @@ impl LiveTable {
     }
 }
 
-/// Starts tracking on this thread; returns the table that was there (for nested regions).
-pub(crate) fn start() -> *mut LiveTable {
+/// Starts tracking on this thread; returns the table that was there (for nested regions), or
+/// `None` when this thread cannot track (it shares the overflow slot with other threads).
+pub(crate) fn start() -> Option<*mut LiveTable> {
+    let slot = crate::heap::this_thread();
+    if slot.shared {
+        return None;
+    }
     let table = Box::into_raw(Box::new(LiveTable::new()));
-    TABLE.replace(table)
+    Some(slot.live_table.swap(table, Relaxed))
 }
 
 /// Stops tracking; returns the table, and puts back the enclosing region's.
 pub(crate) fn stop(previous: *mut LiveTable) -> Option<Box<LiveTable>> {
-    let table = TABLE.replace(previous);
-    // SAFETY: non-null values of `TABLE` come from `Box::into_raw` in `start`, and this is the
-    // only place that takes them back, once each.
+    let table = crate::heap::this_thread()
+        .live_table
+        .swap(previous, Relaxed);
+    // SAFETY: non-null values of a slot's `live_table` come from `Box::into_raw` in `start`
+    // (which only ever sets the calling thread's own slot), and this is the only place that
+    // takes them back, once each.
     (!table.is_null()).then(|| unsafe { Box::from_raw(table) })
 }
 
 #[inline(always)]
-pub(crate) fn on_alloc(ptr: *mut u8, size: usize) {
-    let table = TABLE.get();
+pub(crate) fn on_alloc(slot: &HeapSlot, ptr: *mut u8, size: usize) {
+    let table = slot.live_table.load(Relaxed);
     if table.is_null() {
         return;
     }
@@ -134,8 +139,8 @@ pub(crate) fn on_alloc(ptr: *mut u8, size: usize) {
 }
 
 #[inline(always)]
-pub(crate) fn on_free(ptr: *mut u8) {
-    let table = TABLE.get();
+pub(crate) fn on_free(slot: &HeapSlot, ptr: *mut u8) {
+    let table = slot.live_table.load(Relaxed);
     if !table.is_null() {
         // SAFETY: as in `on_alloc`.
         unsafe { (*table).remove(ptr as usize) };

@@ -111,7 +111,7 @@ impl HeapRegion {
     pub fn start_tracking() -> Self {
         let previous = leak::start();
         let mut region = Self::start();
-        region.tracking = Some(previous);
+        region.tracking = previous;
         region
     }
 
