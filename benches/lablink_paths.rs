@@ -57,7 +57,7 @@ fn login_flow() {
         .create_session("testuser")
         .expect("session");
     let config = TokenConfig::new(
-        "bench-secret-0123456789abcdef",
+        "bench-secret-0123456789abcdef-0123456789",
         Duration::from_secs(900),
         "lablink",
     );
