@@ -6,36 +6,20 @@
 //!   scope around a statement;
 //! - `call`: a small function plain, profiled with recording off, and profiled with recording on.
 
+mod common;
+
+use common::{MARKER, SITE, raw_tsc};
+
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use lablink_prof::__private::{Frame, FunctionSite, SiteInfo};
+use lablink_prof::__private::Frame;
 use lablink_prof::line_profile;
-
-static SITE: FunctionSite = FunctionSite::new(SiteInfo {
-    name: "bench",
-    file: file!(),
-    first_line: 1,
-    source: &["fn bench() {", "    a;", "    b;", "}"],
-    is_async: false,
-});
-
-fn raw_tsc() -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: rdtsc has no preconditions.
-    unsafe {
-        core::arch::x86_64::_rdtsc()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        std::time::Instant::now().elapsed().as_nanos() as u64
-    }
-}
 
 fn statement(c: &mut Criterion) {
     lablink_prof::enable();
     lablink_prof::skip_exit_report();
     let mut g = c.benchmark_group("statement");
     g.bench_function("rdtsc (reference)", |b| b.iter(|| black_box(raw_tsc())));
-    let frame = Frame::enter_sync(&SITE, "bench::bench::__lp_here");
+    let frame = Frame::enter_sync(&SITE, MARKER);
     g.bench_function("record one statement", |b| {
         b.iter(|| {
             frame.enter(black_box(1));

@@ -19,51 +19,51 @@ fn measured<R>(f: impl FnOnce() -> R) -> HeapStats {
     stats
 }
 
+/// Measures `f` and panics with the figures if `failure` finds a problem with them.
+#[track_caller]
+fn check<R>(
+    f: impl FnOnce() -> R,
+    failure: impl FnOnce(&HeapStats) -> Option<String>,
+) -> HeapStats {
+    let stats = measured(f);
+    if let Some(problem) = failure(&stats) {
+        panic!("heap assertion failed: {problem}: {stats}");
+    }
+    stats
+}
+
 /// Panics unless `f` leaves nothing allocated on this thread. Returns the figures.
 #[track_caller]
 pub fn assert_no_leaks<R>(f: impl FnOnce() -> R) -> HeapStats {
-    let stats = measured(f);
-    if !stats.leaked_nothing() {
-        panic!("heap assertion failed: leaked {stats}");
-    }
-    stats
+    check(f, |s| (!s.leaked_nothing()).then(|| "leaked".to_owned()))
 }
 
 /// Panics if `f` allocates more than `limit` bytes in all. Returns the figures.
 #[track_caller]
 pub fn assert_max_bytes<R>(limit: u64, f: impl FnOnce() -> R) -> HeapStats {
-    let stats = measured(f);
-    if stats.alloc_bytes > limit {
-        panic!(
-            "heap assertion failed: allocated {} bytes, more than the {limit} allowed: {stats}",
-            stats.alloc_bytes
-        );
-    }
-    stats
+    check(f, |s| {
+        (s.alloc_bytes > limit).then(|| {
+            format!(
+                "allocated {} bytes, more than the {limit} allowed",
+                s.alloc_bytes
+            )
+        })
+    })
 }
 
 /// Panics if `f` allocates more than `limit` times. Returns the figures.
 #[track_caller]
 pub fn assert_max_allocs<R>(limit: u64, f: impl FnOnce() -> R) -> HeapStats {
-    let stats = measured(f);
-    if stats.allocs > limit {
-        panic!(
-            "heap assertion failed: {} allocations, more than the {limit} allowed: {stats}",
-            stats.allocs
-        );
-    }
-    stats
+    check(f, |s| {
+        (s.allocs > limit)
+            .then(|| format!("{} allocations, more than the {limit} allowed", s.allocs))
+    })
 }
 
 /// Panics if `f` allocates at all. Returns the figures.
 #[track_caller]
 pub fn assert_no_alloc<R>(f: impl FnOnce() -> R) -> HeapStats {
-    let stats = measured(f);
-    if stats.allocs > 0 {
-        panic!(
-            "heap assertion failed: expected no allocation, got {}: {stats}",
-            stats.allocs
-        );
-    }
-    stats
+    check(f, |s| {
+        (s.allocs > 0).then(|| format!("expected no allocation, got {}", s.allocs))
+    })
 }
