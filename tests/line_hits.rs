@@ -251,6 +251,10 @@ fn threads_add_up_without_losing_a_hit() {
     assert_eq!(hits(&f, "s += i"), 400 * 100);
     assert_eq!(f.threads.len(), 8);
     assert!(f.threads.iter().all(|t| t.calls == 50));
+    // Per thread, the calls came from no profiled function.
+    assert!(f.threads.iter().all(|t| t.callers.len() == 1
+        && t.callers[0].caller == "<root>"
+        && t.callers[0].calls == 50));
     assert_adds_up(&f);
 }
 

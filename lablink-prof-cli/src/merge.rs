@@ -180,6 +180,7 @@ mod tests {
                 calls,
                 total_ns: 0,
                 lines: Vec::new(),
+                callers: Vec::new(),
             }],
         }
     }

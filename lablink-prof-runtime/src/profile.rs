@@ -172,6 +172,9 @@ pub struct ThreadFunctionProfile {
     pub total_ns: u64,
     /// The lines that recorded something on this thread.
     pub lines: Vec<LineProfile>,
+    /// Where its calls on this thread came from.
+    #[serde(default)]
+    pub callers: Vec<CallerProfile>,
 }
 
 /// The name used for calls with no profiled caller.
@@ -286,6 +289,66 @@ fn convert_lines(
         .collect()
 }
 
+/// Caller edges by (caller site id, caller line): calls and ticks. `u32::MAX` stands for the
+/// callers beyond the ones a table tells apart.
+type RawCallers = BTreeMap<(u32, u32), (u64, u64)>;
+
+/// One table's caller edges.
+fn raw_callers(table: &LineTable) -> RawCallers {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut callers = RawCallers::new();
+    for slot in table.callers.iter() {
+        let key = slot.caller.load(Relaxed);
+        let calls = slot.calls.load(Relaxed);
+        if key != 0 && calls != 0 {
+            let e = callers
+                .entry((key - 1, slot.line.load(Relaxed)))
+                .or_default();
+            e.0 += calls;
+            e.1 += slot.ticks.load(Relaxed);
+        }
+    }
+    let other = &table.other_callers;
+    if other.calls.load(Relaxed) > 0 {
+        let e = callers.entry((u32::MAX, 0)).or_default();
+        e.0 += other.calls.load(Relaxed);
+        e.1 += other.ticks.load(Relaxed);
+    }
+    callers
+}
+
+/// The share of raw line time that compensation keeps.
+fn compensation_ratio(raw: &[RawLine], overhead: f64) -> f64 {
+    let raw_ticks: u64 = raw.iter().map(|r| r.ticks).sum();
+    let kept: u64 = raw.iter().map(|r| compensated(r, overhead)).sum();
+    if raw_ticks == 0 {
+        0.0
+    } else {
+        kept as f64 / raw_ticks as f64
+    }
+}
+
+/// Caller edges as reported: named, with compensated times.
+fn caller_profiles(
+    callers: RawCallers,
+    ratio: f64,
+    scale: TickScale,
+    site_name: &dyn Fn(u32) -> String,
+) -> Vec<CallerProfile> {
+    callers
+        .into_iter()
+        .map(|((caller, line), (calls, ticks))| CallerProfile {
+            caller: match caller {
+                u32::MAX => OTHER_CALLER.to_owned(),
+                id => site_name(id),
+            },
+            line: (line != 0).then_some(line),
+            calls,
+            time_ns: scale.ns((ticks as f64 * ratio).round() as u64),
+        })
+        .collect()
+}
+
 /// Reads every table into a [`Profile`].
 pub fn snapshot() -> Profile {
     use std::sync::atomic::Ordering::Relaxed;
@@ -325,9 +388,9 @@ pub fn snapshot() -> Profile {
         let info = registered.site.info;
         let lines = registered.site.line_count();
         let mut raw = vec![RawLine::default(); lines];
-        let (mut calls, mut total, mut prim_calls, mut prim_ticks) = (0, 0, 0, 0);
+        let (mut calls, mut prim_calls, mut prim_ticks) = (0, 0, 0);
         // By (caller site id, caller line); `u32::MAX` stands for the other callers.
-        let mut callers: BTreeMap<(u32, u32), (u64, u64)> = BTreeMap::new();
+        let mut callers = RawCallers::new();
         let mut threads = Vec::new();
         for table in tables {
             let mut thread_raw = vec![RawLine::default(); lines];
@@ -338,36 +401,24 @@ pub fn snapshot() -> Profile {
                 r.add(table, i);
             }
             let table_calls = table.calls.load(Relaxed);
-            let table_ticks = table.total_ticks.load(Relaxed);
             calls += table_calls;
-            total += table_ticks;
             prim_calls += table.primitive_calls.load(Relaxed);
             prim_ticks += table.primitive_ticks.load(Relaxed);
-            for slot in table.callers.iter() {
-                let key = slot.caller.load(Relaxed);
-                let c = slot.calls.load(Relaxed);
-                if key == 0 || c == 0 {
-                    continue;
-                }
-                let t = slot.ticks.load(Relaxed);
-                let line = slot.line.load(Relaxed);
-                let e = callers.entry((key - 1, line)).or_default();
+            let thread_callers = raw_callers(table);
+            for (key, (c, t)) in &thread_callers {
+                let e = callers.entry(*key).or_default();
                 e.0 += c;
                 e.1 += t;
             }
-            let other = &table.other_callers;
-            if other.calls.load(Relaxed) > 0 {
-                let e = callers.entry((u32::MAX, 0)).or_default();
-                e.0 += other.calls.load(Relaxed);
-                e.1 += other.ticks.load(Relaxed);
-            }
             let thread_lines = convert_lines(info.first_line, &thread_raw, scale, overhead);
             if table_calls > 0 || !thread_lines.is_empty() {
+                let ratio = compensation_ratio(&thread_raw, overhead);
                 threads.push(ThreadFunctionProfile {
                     thread: table.thread,
                     calls: table_calls,
                     total_ns: thread_lines.iter().map(|l| l.time_ns).sum(),
                     lines: thread_lines,
+                    callers: caller_profiles(thread_callers, ratio, scale, &site_name),
                 });
             }
         }
@@ -375,16 +426,10 @@ pub fn snapshot() -> Profile {
             continue;
         }
         let lines = convert_lines(info.first_line, &raw, scale, overhead);
-        let _ = total;
-        let raw_ticks: u64 = raw.iter().map(|r| r.ticks).sum();
         let line_ticks: u64 = raw.iter().map(|r| compensated(r, overhead)).sum();
         // Calls' times (primitive calls, caller edges) are compensated in the same proportion
         // as the lines, so that the edges add up to the total.
-        let ratio = if raw_ticks == 0 {
-            0.0
-        } else {
-            line_ticks as f64 / raw_ticks as f64
-        };
+        let ratio = compensation_ratio(&raw, overhead);
         let prim_ticks = (prim_ticks as f64 * ratio).round() as u64;
         for (&(caller, _), &(_, ticks)) in &callers {
             if caller != 0 && caller != u32::MAX {
@@ -406,18 +451,7 @@ pub fn snapshot() -> Profile {
                 own_ns: 0,
                 source: info.source.iter().map(|s| (*s).to_owned()).collect(),
                 lines,
-                callers: callers
-                    .into_iter()
-                    .map(|((caller, line), (calls, ticks))| CallerProfile {
-                        caller: match caller {
-                            u32::MAX => OTHER_CALLER.to_owned(),
-                            id => site_name(id),
-                        },
-                        line: (line != 0).then_some(line),
-                        calls,
-                        time_ns: scale.ns((ticks as f64 * ratio).round() as u64),
-                    })
-                    .collect(),
+                callers: caller_profiles(callers, ratio, scale, &site_name),
                 threads,
             },
         ));
