@@ -1,4 +1,5 @@
-//! The counting allocator against the system allocator and stats_alloc, on 1 and 2 threads:
+//! The counting allocator against the system allocator, stats_alloc and dhat, on 1 and 2
+//! threads:
 //! a 64-byte allocation and its free, through each allocator's `GlobalAlloc` methods.
 //!
 //! `cargo bench --bench allocator`.
@@ -12,6 +13,8 @@ use stats_alloc::StatsAlloc;
 
 static COUNTING: CountingAlloc = CountingAlloc::system();
 static STATS_ALLOC: StatsAlloc<System> = StatsAlloc::system();
+static DHAT: dhat::Alloc = dhat::Alloc;
+static COUNTING_DHAT: CountingAlloc<dhat::Alloc> = CountingAlloc::new(dhat::Alloc);
 
 const LAYOUT: Layout = match Layout::from_size_align(64, 8) {
     Ok(l) => l,
@@ -68,6 +71,16 @@ fn malloc_free(c: &mut Criterion) {
         g.bench_function("stats_alloc StatsAlloc<System>", |b| {
             b.iter_custom(|n| on_threads(&STATS_ALLOC, threads, n))
         });
+        {
+            // dhat records only while its profiler runs (testing mode: no file is written).
+            let _profiler = dhat::Profiler::builder().testing().build();
+            g.bench_function("dhat::Alloc (profiling)", |b| {
+                b.iter_custom(|n| on_threads(&DHAT, threads, n))
+            });
+            g.bench_function("CountingAlloc<dhat::Alloc> (profiling)", |b| {
+                b.iter_custom(|n| on_threads(&COUNTING_DHAT, threads, n))
+            });
+        }
         g.finish();
     }
 }
