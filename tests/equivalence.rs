@@ -118,3 +118,30 @@ fn panics_are_the_same_panics() {
         profiled.downcast_ref::<&str>().copied()
     );
 }
+
+mod differential {
+    use super::{plain, profiled};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn annotated_and_plain_agree_on_random_inputs(
+            n in 1u64..50_000,
+            v in proptest::collection::vec(-30i32..30, 0..16),
+            junk in proptest::option::of("[a-z ,0-9-]{0,12}"),
+            target in -40i32..40,
+        ) {
+            crate::common::record();
+            prop_assert_eq!(plain::collatz(n), profiled::collatz(n));
+            prop_assert_eq!(plain::classify(&v), profiled::classify(&v));
+            prop_assert_eq!(plain::find_pair(&v, target), profiled::find_pair(&v, target));
+            let mut s = v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+            if let Some(junk) = junk {
+                s.push_str(&junk);
+            }
+            prop_assert_eq!(plain::parse_sum(&s), profiled::parse_sum(&s));
+        }
+    }
+}
