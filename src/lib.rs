@@ -60,7 +60,8 @@
 //! - Each call records on its own, so recursion and threads are right; several threads' figures
 //!   are added up. A statement spanning several lines counts once, on its first line; several
 //!   statements on one line add up.
-//! - An `async fn`'s line times are wall times and include the time it was suspended.
+//! - In an `async fn`, a line's time counts only while the task runs; time suspended at an
+//!   `.await` is the line's Wait (`LineProfile::wait_ns`), apart from its time.
 //!
 //! # What is recorded
 //!
@@ -129,6 +130,6 @@ macro_rules! assert_no_alloc {
 #[doc(hidden)]
 pub mod __private {
     pub use lablink_prof_runtime::{
-        ClosureLines, Frame, FunctionSite, LineIter, SiteInfo, enabled,
+        AwaitTimer, ClosureLines, Frame, FunctionSite, LineIter, SiteInfo, enabled,
     };
 }

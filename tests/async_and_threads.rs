@@ -76,3 +76,38 @@ fn rayon_workers_calling_a_profiled_function_are_all_counted() {
     assert_eq!(hits(&f, "x * x"), 10_000);
     assert_eq!(f.threads.iter().map(|t| t.calls).sum::<u64>(), 10_000);
 }
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+async fn sleeps_then_works() -> u64 {
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await; // L:sleep
+    let mut x = 0u64; // L:work
+    for i in 0..1000 {
+        x = x.wrapping_add(std::hint::black_box(i));
+    }
+    x
+}
+
+#[test]
+fn time_suspended_at_an_await_is_the_lines_wait_not_its_time() {
+    record();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    assert_eq!(runtime.block_on(sleeps_then_works()), 499_500);
+    let f = function("sleeps_then_works");
+    let sleep = f
+        .line(f.line_containing("L:sleep").unwrap())
+        .copied()
+        .unwrap();
+    assert_eq!(sleep.hits, 1);
+    assert!(sleep.wait_ns >= 30_000_000, "{sleep:?}");
+    assert!(sleep.time_ns < 10_000_000, "running time only: {sleep:?}");
+    // The function's total is its running time: the lines add up to it, the wait is apart.
+    common::assert_adds_up(&f);
+    assert!(f.total_ns < 20_000_000, "{}", f.total_ns);
+    let table =
+        lablink_prof::report::render(&lablink_prof::snapshot(), lablink_prof::ReportFormat::Table);
+    assert!(table.contains(" Wait "), "{table}");
+}

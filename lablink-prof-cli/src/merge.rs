@@ -130,6 +130,7 @@ pub fn add_lines(a: &[LineProfile], b: &[LineProfile]) -> Vec<LineProfile> {
         e.allocs += l.allocs;
         e.peak_bytes = e.peak_bytes.max(l.peak_bytes);
         e.mem_usage_bytes = e.mem_usage_bytes.max(l.mem_usage_bytes);
+        e.wait_ns += l.wait_ns;
     }
     by_line.into_values().collect()
 }
@@ -149,6 +150,7 @@ mod tests {
             allocs: hits,
             peak_bytes: peak,
             mem_usage_bytes: peak * 2,
+            wait_ns: 0,
         }
     }
 

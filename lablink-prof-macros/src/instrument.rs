@@ -9,7 +9,8 @@
 //! - `loop` is hit once when it starts and once at the top of every iteration;
 //! - an `else if` condition is marked like a `while` condition;
 //! - a `match` arm whose body is an expression becomes `{ mark; body }`;
-//! - in an `async fn`, `EXPR.await` becomes `__lp_frame.resumed(EXPR.await)`;
+//! - in an `async fn`, `EXPR.await` becomes `AwaitTimer::new(&__lp_frame, EXPR).await`: the
+//!   time suspended there is the line's Wait, and the task may resume on another thread;
 //! - a statement nested on the same line as the statement that contains it (`if c { a } else
 //!   { b }` on one line) is not marked again: the line is hit once, as a reader counts it;
 //! - a closure whose body is a block gets a `ClosureLines` guard and its statements are marked
@@ -229,8 +230,10 @@ impl VisitMut for Instrumenter<'_> {
             Expr::Await(a) if self.is_async => {
                 self.visit_expr_mut(&mut a.base);
                 let frame = &self.frame;
-                let awaited = expr.clone();
-                *expr = parse_quote!(#frame.resumed(#awaited));
+                let awaited = &a.base;
+                *expr = parse_quote! {
+                    ::lablink_prof::__private::AwaitTimer::new(&#frame, #awaited).await
+                };
             }
             Expr::Closure(c) if c.asyncness.is_none() => self.closure(c),
             // Their own bodies, evaluated elsewhere or at compile time: left alone.

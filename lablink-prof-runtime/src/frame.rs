@@ -57,6 +57,10 @@ pub struct Frame {
     /// The current frame this call replaced (see [`Frame::activate`]).
     outer_frame: *const Frame,
     activated: bool,
+    /// When an awaited future last returned `Pending` (an `async fn` suspended), else 0.
+    suspended_at: AtomicU64,
+    /// Ticks this call spent suspended at `.await`s.
+    waited: AtomicU64,
 }
 
 // SAFETY: the raw pointers are a `&'static HeapSlot` and the previous values of a thread-local;
@@ -121,6 +125,8 @@ impl Frame {
             outer_peak: AtomicI64::new(0),
             outer_frame: std::ptr::null(),
             activated: false,
+            suspended_at: AtomicU64::new(0),
+            waited: AtomicU64::new(0),
         }
     }
 
@@ -182,6 +188,8 @@ impl Frame {
             outer_peak: AtomicI64::new(outer_peak),
             outer_frame: std::ptr::null(),
             activated: false,
+            suspended_at: AtomicU64::new(0),
+            waited: AtomicU64::new(0),
         }
     }
 
@@ -297,18 +305,69 @@ impl Frame {
         self.line_allocs.store(now.allocs, Relaxed);
         self.line_live.store(now.live, Relaxed);
     }
+}
 
-    /// Passes an awaited value through after an `.await` in an `async fn`: the task may have
-    /// moved to another thread, so later lines record into that thread's table.
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn resumed<T>(&self, value: T) -> T {
-        if self.table().is_some() {
-            let table = thread::table_for(self.site, self.marker);
-            self.table
-                .store(std::ptr::from_ref(table).cast_mut(), Relaxed);
+/// A future awaited in a profiled `async fn`: the time between its returning `Pending` and its
+/// next poll is the task's wait at that line (the Wait column), kept out of the line's time; and
+/// when the task comes back, perhaps on another worker thread, later lines record into that
+/// thread's table.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct AwaitTimer<'f, F> {
+    frame: &'f Frame,
+    inner: F,
+}
+
+impl<'f, F: std::future::Future> AwaitTimer<'f, F> {
+    /// Wraps what an `.await` awaits.
+    pub fn new(frame: &'f Frame, awaited: impl std::future::IntoFuture<IntoFuture = F>) -> Self {
+        AwaitTimer {
+            frame,
+            inner: awaited.into_future(),
         }
-        value
+    }
+}
+
+impl<F: std::future::Future> std::future::Future for AwaitTimer<'_, F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let frame = self.frame;
+        frame.resume_from_wait();
+        // SAFETY: `inner` is pinned structurally: it is never moved out of `self`, and
+        // `AwaitTimer` has no `Drop` and is `Unpin` only when `F` is.
+        let inner = unsafe { self.map_unchecked_mut(|t| &mut t.inner) };
+        let poll = inner.poll(cx);
+        if poll.is_pending() && frame.table().is_some() {
+            frame.suspended_at.store(clock::now().max(1), Relaxed);
+        }
+        poll
+    }
+}
+
+impl Frame {
+    /// Ends a suspension: its time goes to the running line's Wait, not its Time, and the
+    /// frame moves to this thread's table.
+    fn resume_from_wait(&self) {
+        let suspended = self.suspended_at.swap(0, Relaxed);
+        if suspended == 0 {
+            return;
+        }
+        let now = clock::now();
+        let wait = now.saturating_sub(suspended);
+        let table = thread::table_for(self.site, self.marker);
+        self.table
+            .store(std::ptr::from_ref(table).cast_mut(), Relaxed);
+        if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
+            bump(&slot.wait_ticks, wait);
+        }
+        self.waited.store(self.waited.load(Relaxed) + wait, Relaxed);
+        // The running line's time resumes now, as if the wait had not happened.
+        self.since
+            .store(self.since.load(Relaxed).wrapping_add(wait), Relaxed);
     }
 }
 
@@ -333,7 +392,8 @@ impl Frame {
         table.finish_call(
             self.parent,
             self.caller_line,
-            now.wrapping_sub(self.start),
+            now.wrapping_sub(self.start)
+                .wrapping_sub(self.waited.load(Relaxed)),
             self.primitive,
         );
         if let Some(heap) = self.heap() {

@@ -34,6 +34,8 @@
 //! - `threads` splits the function's figures by recording thread (indexes into the top-level
 //!   `threads`).
 //! - The memory fields are 0 unless `heap_counted` is true.
+//! - `wait_ns` (on lines of `async fn`s, when not 0): time the task spent suspended at an
+//!   `.await` on the line; it is not part of `time_ns` or `total_ns`.
 //!
 //! Fields are only ever added within a version; readers ignore fields they do not know.
 
@@ -145,6 +147,14 @@ pub struct LineProfile {
     /// The process's live heap after the line, the largest over hits.
     #[serde(default)]
     pub mem_usage_bytes: u64,
+    /// In an `async fn`: time the task spent suspended at an `.await` on this line (not part of
+    /// `time_ns`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wait_ns: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Calls of a function that came from one caller.
@@ -237,6 +247,7 @@ struct RawLine {
     allocs: u64,
     peak_bytes: u64,
     mem_usage_bytes: u64,
+    wait_ticks: u64,
 }
 
 impl RawLine {
@@ -250,10 +261,15 @@ impl RawLine {
         self.allocs += slot.allocs.load(Relaxed);
         self.peak_bytes = self.peak_bytes.max(slot.peak_bytes.load(Relaxed));
         self.mem_usage_bytes = self.mem_usage_bytes.max(slot.mem_usage_bytes.load(Relaxed));
+        self.wait_ticks += slot.wait_ticks.load(Relaxed);
     }
 
     fn is_empty(&self) -> bool {
-        self.hits == 0 && self.ticks == 0 && self.allocs == 0 && self.freed_bytes == 0
+        self.hits == 0
+            && self.ticks == 0
+            && self.allocs == 0
+            && self.freed_bytes == 0
+            && self.wait_ticks == 0
     }
 }
 
@@ -285,6 +301,7 @@ fn convert_lines(
             allocs: r.allocs,
             peak_bytes: r.peak_bytes,
             mem_usage_bytes: r.mem_usage_bytes,
+            wait_ns: scale.ns(r.wait_ticks),
         })
         .collect()
 }

@@ -32,6 +32,8 @@ pub(crate) struct LineSlot {
     pub(crate) allocs: AtomicU64,
     pub(crate) peak_bytes: AtomicU64,
     pub(crate) mem_usage_bytes: AtomicU64,
+    /// Time an `async fn` spent suspended at an `.await` on this line.
+    pub(crate) wait_ticks: AtomicU64,
 }
 
 /// How many distinct profiled callers a table tells apart; more are counted as "other callers".
@@ -128,6 +130,7 @@ impl LineTable {
                 &s.allocs,
                 &s.peak_bytes,
                 &s.mem_usage_bytes,
+                &s.wait_ticks,
             ] {
                 c.store(0, Relaxed);
             }

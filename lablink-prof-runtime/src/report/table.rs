@@ -37,6 +37,10 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
         duration(f.own_ns as f64),
     );
     let mut header = vec!["Line #", "Hits", "Time", "Per Hit", "% Time"];
+    let wait = f.is_async;
+    if wait {
+        header.push("Wait");
+    }
     if heap {
         header.extend(["Alloc", "Freed", "Increment", "Allocs", "Peak", "Mem usage"]);
     }
@@ -48,7 +52,7 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
         let number = f.line + i as u32;
         let mut row = vec![number.to_string()];
         match f.line(number) {
-            Some(l) => row.extend(cells(l, f.total_ns, heap)),
+            Some(l) => row.extend(cells(l, f.total_ns, heap, wait)),
             None => row.extend(std::iter::repeat_n(String::new(), numeric - 1)),
         }
         row.push(contents.replace('\t', "    ").trim_end().to_owned());
@@ -98,7 +102,7 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
     out
 }
 
-fn cells(l: &LineProfile, total_ns: u64, heap: bool) -> Vec<String> {
+fn cells(l: &LineProfile, total_ns: u64, heap: bool, wait: bool) -> Vec<String> {
     let percent = if total_ns > 0 {
         100.0 * l.time_ns as f64 / total_ns as f64
     } else {
@@ -119,6 +123,13 @@ fn cells(l: &LineProfile, total_ns: u64, heap: bool) -> Vec<String> {
         per_hit,
         format!("{percent:.1}"),
     ];
+    if wait {
+        row.push(if l.wait_ns > 0 {
+            duration(l.wait_ns as f64)
+        } else {
+            String::new()
+        });
+    }
     if heap {
         row.extend([
             bytes(l.alloc_bytes),
