@@ -355,3 +355,45 @@ fn allocations_in_thread_local_destructors_are_counted_without_panicking() {
     std::thread::spawn(|| GUARD.with(|_| ())).join().unwrap();
     assert_eq!(FREED_AT_EXIT.load(Relaxed), 333);
 }
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+async fn allocates_across_awaits(rounds: usize) -> usize {
+    let mut kept = 0;
+    for _ in 0..rounds {
+        let v = vec![7u8; 1000]; // L:async_alloc
+        tokio::task::yield_now().await; // L:async_yield
+        kept += v.len(); // L:async_use
+    }
+    kept
+}
+
+#[test]
+fn an_async_fn_hopping_between_workers_counts_its_own_memory_exactly() {
+    record();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let kept = runtime.block_on(async {
+        let tasks: Vec<_> = (0..8)
+            .map(|_| tokio::spawn(allocates_across_awaits(50)))
+            .collect();
+        let mut kept = 0;
+        for t in tasks {
+            kept += t.await.unwrap();
+        }
+        kept
+    });
+    assert_eq!(kept, 8 * 50 * 1000);
+    let f = function("allocates_across_awaits");
+    let alloc = line(&f, "L:async_alloc");
+    assert_eq!(alloc.hits, 400);
+    assert_eq!(alloc.alloc_bytes, 400 * 1000);
+    assert_eq!(alloc.allocs, 400);
+    // The other tasks' 1000-byte buffers, allocated while this one waited, are not on its
+    // lines (tokio's own bookkeeping when the yield is first polled is: a few small blocks).
+    let yielded = line(&f, "L:async_yield");
+    assert!(yielded.alloc_bytes < 1000, "{yielded:?}");
+    assert!(yielded.wait_ns > 0);
+}

@@ -44,9 +44,10 @@ pub struct Frame {
     /// Whether no other call of this function was running on this thread when this one began.
     primitive: bool,
     is_async: bool,
-    /// This thread's heap counters when memory is recorded (synchronous calls with the counting
+    /// This thread's heap counters when memory is recorded (the counting allocator installed;
+    /// in an `async fn`, the counters of the thread running it, null while it is suspended)
     /// allocator installed), else null.
-    heap: *const HeapSlot,
+    heap: AtomicPtr<HeapSlot>,
     /// The heap counters at the running line's start.
     line_alloc_bytes: AtomicU64,
     line_freed_bytes: AtomicU64,
@@ -63,9 +64,11 @@ pub struct Frame {
     waited: AtomicU64,
 }
 
-// SAFETY: the raw pointers are a `&'static HeapSlot` and the previous values of a thread-local;
-// they are only dereferenced or restored by the thread of a synchronous call (a synchronous frame
-// never leaves its thread), and are null in async frames, which may move.
+// SAFETY: the one raw pointer, `outer_frame`, is the previous value of a thread-local, only
+// restored by the thread of a synchronous call (a synchronous frame never leaves its thread); it
+// is null in async frames, which may move. `heap` points to a static `HeapSlot` (atomics) that
+// is written only while the frame runs on that slot's thread: an async frame drops it when it
+// suspends and takes the slot of the thread it resumes on.
 unsafe impl Send for Frame {}
 // SAFETY: as above; every other field is an atomic or immutable.
 unsafe impl Sync for Frame {}
@@ -117,7 +120,7 @@ impl Frame {
             caller_line: 0,
             primitive: false,
             is_async,
-            heap: std::ptr::null(),
+            heap: AtomicPtr::new(std::ptr::null_mut()),
             line_alloc_bytes: AtomicU64::new(0),
             line_freed_bytes: AtomicU64::new(0),
             line_allocs: AtomicU64::new(0),
@@ -160,7 +163,7 @@ impl Frame {
         if let Some(slot) = table.slots.first() {
             bump(&slot.hits, 1);
         }
-        let heap = if !is_async && heap::is_installed() {
+        let heap = if heap::is_installed() {
             let slot = heap::this_thread();
             if slot.shared { None } else { Some(slot) }
         } else {
@@ -180,7 +183,9 @@ impl Frame {
             caller_line,
             primitive,
             is_async,
-            heap: heap.map_or(std::ptr::null(), std::ptr::from_ref),
+            heap: AtomicPtr::new(
+                heap.map_or(std::ptr::null_mut(), |h| std::ptr::from_ref(h).cast_mut()),
+            ),
             line_alloc_bytes: AtomicU64::new(reading.alloc_bytes),
             line_freed_bytes: AtomicU64::new(reading.freed_bytes),
             line_allocs: AtomicU64::new(reading.allocs),
@@ -219,8 +224,8 @@ impl Frame {
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn heap(&self) -> Option<&'static HeapSlot> {
-        // SAFETY: a non-null `heap` is a `&'static HeapSlot` (see `begin`).
-        unsafe { self.heap.as_ref() }
+        // SAFETY: a non-null `heap` is a `&'static HeapSlot` (see `begin` and `resume_heap`).
+        unsafe { self.heap.load(Relaxed).as_ref() }
     }
 
     #[cfg_attr(debug_assertions, inline)]
@@ -342,6 +347,7 @@ impl<F: std::future::Future> std::future::Future for AwaitTimer<'_, F> {
         let inner = unsafe { self.map_unchecked_mut(|t| &mut t.inner) };
         let poll = inner.poll(cx);
         if poll.is_pending() && frame.table().is_some() {
+            frame.pause_heap();
             frame.suspended_at.store(clock::now().max(1), Relaxed);
         }
         poll
@@ -365,9 +371,48 @@ impl Frame {
             bump(&slot.wait_ticks, wait);
         }
         self.waited.store(self.waited.load(Relaxed) + wait, Relaxed);
+        self.resume_heap();
         // The running line's time resumes now, as if the wait had not happened.
         self.since
             .store(self.since.load(Relaxed).wrapping_add(wait), Relaxed);
+    }
+}
+
+impl Frame {
+    /// An `async fn` suspends: the running line's heap figures so far are added, and the
+    /// thread's peak measurement is closed, since other tasks will run on this thread before the
+    /// task comes back, perhaps elsewhere.
+    fn pause_heap(&self) {
+        let (Some(heap), Some(table)) = (self.heap(), self.table()) else {
+            return;
+        };
+        if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
+            self.close_line_heap(heap, slot);
+        }
+        let peak = heap.peak.load(Relaxed);
+        heap.peak
+            .store(self.outer_peak.load(Relaxed).max(peak), Relaxed);
+        self.heap.store(std::ptr::null_mut(), Relaxed);
+    }
+
+    /// The task runs again, on this thread: its heap figures continue from this thread's
+    /// counters, so what other tasks allocated meanwhile is not counted.
+    fn resume_heap(&self) {
+        if !self.is_async || !heap::is_installed() {
+            return;
+        }
+        let slot = heap::this_thread();
+        if slot.shared {
+            return;
+        }
+        let reading = slot.read();
+        self.outer_peak.store(slot.open_peak(reading.live), Relaxed);
+        self.line_alloc_bytes.store(reading.alloc_bytes, Relaxed);
+        self.line_freed_bytes.store(reading.freed_bytes, Relaxed);
+        self.line_allocs.store(reading.allocs, Relaxed);
+        self.line_live.store(reading.live, Relaxed);
+        self.heap
+            .store(std::ptr::from_ref(slot).cast_mut(), Relaxed);
     }
 }
 
