@@ -1,12 +1,16 @@
-//! The expansion: a profiled function, or every method of a profiled impl block.
+//! The expansion: a profiled function, every method of a profiled impl block, or every function
+//! of a profiled inline module.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::visit_mut::VisitMut;
-use syn::{Block, Error, ImplItem, ImplItemFn, ItemImpl, Signature, Stmt, parse_quote};
+use syn::{
+    Attribute, Block, Error, Expr, ImplItem, Item, ItemImpl, ItemMod, ReturnType, Signature, Stmt,
+    TraitItem, parse_quote,
+};
 
 use crate::instrument::{Instrumenter, frame_ident};
-use crate::lines::{LineRange, first_span, source};
+use crate::lines::{LineRange, first_span, last_line, source};
 use crate::mode::needs_single_copy;
 use crate::parse::{self, Args, Target};
 
@@ -28,18 +32,17 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         return Ok(match target {
             Target::Fn(f) => reject_const(&f.sig).map(|()| f.into_token_stream())?,
             Target::Impl(i) => strip_method_attrs(i)?.into_token_stream(),
+            Target::Mod(m) => expand_mod(m, false)?.into_token_stream(),
         });
     }
     match target {
         Target::Fn(mut f) => {
             reject_const(&f.sig)?;
-            let vis = &f.vis;
-            let sig = &f.sig;
-            let head_span = first_span(quote!(#vis #sig));
-            *f.block = profiled_body(&f.sig, &f.block, head_span)?;
+            *f.block = profiled_fn(&f.vis, &f.sig, &f.block)?;
             Ok(f.into_token_stream())
         }
         Target::Impl(i) => expand_impl(i).map(ToTokens::into_token_stream),
+        Target::Mod(m) => expand_mod(m, true).map(ToTokens::into_token_stream),
     }
 }
 
@@ -58,17 +61,17 @@ fn reject_const(sig: &Signature) -> syn::Result<()> {
 fn strip_method_attrs(mut imp: ItemImpl) -> syn::Result<ItemImpl> {
     for item in &mut imp.items {
         if let ImplItem::Fn(method) = item {
-            method_args(method)?;
+            take_args(&mut method.attrs)?;
         }
     }
     Ok(imp)
 }
 
-/// Takes the `#[line_profile(...)]` attributes off a method and returns what they say.
-fn method_args(method: &mut ImplItemFn) -> syn::Result<Args> {
+/// Takes the `#[line_profile(...)]` attributes off an item and returns what they say.
+fn take_args(attrs: &mut Vec<Attribute>) -> syn::Result<Args> {
     let mut args = Args::default();
     let mut error = None;
-    method.attrs.retain(|attr| {
+    attrs.retain(|attr| {
         if !parse::is_line_profile(attr) {
             return true;
         }
@@ -85,22 +88,160 @@ fn method_args(method: &mut ImplItemFn) -> syn::Result<Args> {
 fn expand_impl(mut imp: ItemImpl) -> syn::Result<ItemImpl> {
     for item in &mut imp.items {
         let ImplItem::Fn(method) = item else { continue };
-        let args = method_args(method)?;
+        let args = take_args(&mut method.attrs)?;
         if args.skip || method.sig.constness.is_some() {
             continue;
         }
-        let vis = &method.vis;
-        let sig = &method.sig;
-        let head_span = first_span(quote!(#vis #sig));
-        method.block = profiled_body(&method.sig, &method.block, head_span)?;
+        method.block = profiled_fn(&method.vis, &method.sig, &method.block)?;
     }
     Ok(imp)
 }
 
-/// The new body of a profiled function.
-fn profiled_body(sig: &Signature, body: &Block, head: Span) -> syn::Result<Block> {
-    let first = head.start().line;
+/// Profiles every function of an inline module: free functions, the methods of its impl blocks
+/// and the default methods of its traits, recursively into nested inline modules. As in an impl
+/// block, `const fn`s are left alone and `#[line_profile(skip)]` on an item leaves it out (on a
+/// nested module or impl block: all of it). With `profile` false the module is only cleared of
+/// the inner attributes (the module itself was marked `skip`, or profiling is compiled out).
+/// Items the attribute cannot see are left as they are: `mod m;` (another file) and items made
+/// by macro invocations.
+fn expand_mod(mut module: ItemMod, profile: bool) -> syn::Result<ItemMod> {
+    let Some((_, items)) = &mut module.content else {
+        return Ok(module);
+    };
+    for item in items {
+        match item {
+            Item::Fn(f) => {
+                let args = take_args(&mut f.attrs)?;
+                if profile && !args.skip && f.sig.constness.is_none() {
+                    *f.block = profiled_fn(&f.vis, &f.sig, &f.block)?;
+                }
+            }
+            Item::Impl(imp) => {
+                let args = take_args(&mut imp.attrs)?;
+                let taken = std::mem::replace(
+                    imp,
+                    parse_quote!(
+                        impl () {}
+                    ),
+                );
+                *imp = if profile && !args.skip {
+                    expand_impl(taken)?
+                } else {
+                    strip_method_attrs(taken)?
+                };
+            }
+            Item::Trait(tr) => {
+                let args = take_args(&mut tr.attrs)?;
+                for trait_item in &mut tr.items {
+                    let TraitItem::Fn(method) = trait_item else {
+                        continue;
+                    };
+                    let method_args = take_args(&mut method.attrs)?;
+                    let wanted = profile && !args.skip && !method_args.skip;
+                    if let Some(block) = &mut method.default
+                        && wanted
+                        && method.sig.constness.is_none()
+                    {
+                        *block = profiled_fn(&quote!(), &method.sig, block)?;
+                    }
+                }
+            }
+            Item::Mod(inner) => {
+                let args = take_args(&mut inner.attrs)?;
+                let taken = std::mem::replace(
+                    inner,
+                    parse_quote!(
+                        mod __lp_placeholder {}
+                    ),
+                );
+                *inner = expand_mod(taken, profile && !args.skip)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(module)
+}
+
+/// The new body of the function `vis sig body`.
+fn profiled_fn(vis: &dyn ToTokens, sig: &Signature, body: &Block) -> syn::Result<Block> {
+    let mut head = first_span(quote!(#vis #sig));
     let last = body.brace_token.span.close().start().line;
+    // In a function made by `macro_rules!`, a visibility passed in as `$vis` lies at the macro's
+    // call site while the rest lies in its definition: count from the `fn` token then.
+    let fn_span = sig.fn_token.span;
+    if head.start().line > last || head.local_file() != fn_span.local_file() {
+        head = fn_span;
+    }
+    // A body another attribute rewrote first (`#[tracing::instrument]`, `#[async_trait]`) may
+    // have new braces, spanned at the `fn` line or at that attribute: the user's tokens inside
+    // still say where the function ends.
+    let last = if last > head.start().line {
+        last
+    } else {
+        last_line(body.to_token_stream(), &head.local_file()).max(last)
+    };
+    if sig.asyncness.is_some() && is_tracing_async_body(body) {
+        return Err(Error::new(
+            head,
+            "#[line_profile] must come before #[tracing::instrument] on an `async fn`: \
+             `instrument` moves the body into an `async` block that #[line_profile] cannot \
+             enter; write `#[line_profile]` above `#[tracing::instrument]`",
+        ));
+    }
+    let mut body = body.clone();
+    if sig.asyncness.is_none()
+        && let Some(inner) = async_trait_block(&mut body)
+    {
+        // `#[async_trait]` ran first: profile the `async move` block as the async fn's body.
+        *inner = profiled_body(sig, true, &ReturnType::Default, inner, head, last)?;
+        return Ok(body);
+    }
+    profiled_body(sig, sig.asyncness.is_some(), &sig.output, &body, head, last)
+}
+
+/// Whether `#[tracing::instrument]` has already rewritten this `async fn` body: it then binds
+/// the original body, as an `async move` block, to `__tracing_instrument_future`.
+fn is_tracing_async_body(body: &Block) -> bool {
+    body.stmts.iter().any(|stmt| {
+        matches!(stmt, Stmt::Local(local)
+            if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "__tracing_instrument_future"))
+    })
+}
+
+/// The block of `Box::pin(async move { .. })` when that is the whole body: how `#[async_trait]`
+/// rewrites an `async fn` of a trait impl before `#[line_profile]` on the method sees it.
+fn async_trait_block(body: &mut Block) -> Option<&mut Block> {
+    let [Stmt::Expr(Expr::Call(call), None)] = body.stmts.as_mut_slice() else {
+        return None;
+    };
+    let Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    let names: Vec<String> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if !names.ends_with(&["Box".to_owned(), "pin".to_owned()]) || call.args.len() != 1 {
+        return None;
+    }
+    match call.args.first_mut() {
+        Some(Expr::Async(block)) if block.capture.is_some() => Some(&mut block.block),
+        _ => None,
+    }
+}
+
+/// The new body of a profiled function whose lines run from `head` to the line `last`.
+fn profiled_body(
+    sig: &Signature,
+    is_async: bool,
+    output: &ReturnType,
+    body: &Block,
+    head: Span,
+    last: usize,
+) -> syn::Result<Block> {
+    let first = head.start().line;
     if first == 0 || last < first {
         return Err(Error::new(
             head,
@@ -109,7 +250,6 @@ fn profiled_body(sig: &Signature, body: &Block, head: Span) -> syn::Result<Block
     }
     let lines = LineRange { first, last };
     let source = source(head, &lines);
-    let is_async = sig.asyncness.is_some();
     let name = sig.ident.to_string();
     let frame = frame_ident();
     let call_site = Span::call_site();
@@ -136,7 +276,7 @@ fn profiled_body(sig: &Signature, body: &Block, head: Span) -> syn::Result<Block
     }
     .visit_block_mut(&mut instrumented);
 
-    if needs_single_copy(&sig.output, body) {
+    if needs_single_copy(output, body) {
         let stmts = &instrumented.stmts;
         return Ok(parse_quote! {{
             #site

@@ -5,8 +5,10 @@
 //!
 //! # What the attribute does
 //!
-//! On a function (free, method, generic, `unsafe`, `async`), or on an impl block (every method
-//! with a body), it keeps the signature, attributes and docs, and rewrites the body:
+//! On a function (free, method, trait default method, generic, `unsafe`, `async`), on an impl
+//! block (every method with a body), or on an inline module (`mod m { ... }`: its free functions,
+//! the methods of its impl blocks and the default methods of its traits, recursively into nested
+//! inline modules), it keeps the signature, attributes and docs, and rewrites the body:
 //!
 //! ```ignore
 //! #[line_profile]
@@ -47,13 +49,32 @@
 //!
 //! # Arguments
 //!
-//! - none: profile the function, or every method of the impl block;
-//! - `skip`: leave it as it is (on a method inside a profiled impl block: leave that method out).
+//! - none: profile the function, or every method of the impl block, or every function of the
+//!   module;
+//! - `skip`: leave it as it is (on a method inside a profiled impl block, or an item inside a
+//!   profiled module: leave that item out, and for an impl block or module all it contains).
+//!
+//! `const fn`s inside a profiled impl block or module are left alone, as are items the attribute
+//! cannot see: functions made by macro invocations inside the module, and `mod m;` files.
+//!
+//! # With other attributes and macros
+//!
+//! - `#[inline]`, `#[cfg(..)]`, `#[test]`, `#[track_caller]`: either order.
+//! - `macro_rules!`: `#[line_profile]` written inside the macro on the generated `fn` works; the
+//!   table's line numbers and source are those of the macro's definition (where the body's tokens
+//!   come from), while its `File:` is `file!()`, the file of the macro's invocation. Each
+//!   expansion is its own function with its own table.
+//! - `#[tracing::instrument]`: either order on a plain `fn` (written first, its span set-up is
+//!   counted on the `fn` line); on an `async fn` only below `#[line_profile]`, the other order is
+//!   a compile error saying so.
+//! - `#[async_trait]`: either order on the impl block, or `#[line_profile]` on a method of an
+//!   `#[async_trait]` impl: a body `#[async_trait]` has already turned into
+//!   `Box::pin(async move { .. })` is profiled as the `async fn` it was.
 //!
 //! # Errors
 //!
-//! `const fn`, a function without a body, unknown arguments and any other item are compile errors
-//! on the user's own tokens.
+//! `const fn`, a function without a body, `mod m;` without a body, unknown arguments and any
+//! other item are compile errors on the user's own tokens.
 //!
 //! # Features
 //!
@@ -68,8 +89,8 @@ mod parse;
 
 use proc_macro::TokenStream;
 
-/// Records hits, time and heap for every line of a function, or of every method of an impl
-/// block. See the `lablink-prof` crate for the manual.
+/// Records hits, time and heap for every line of a function, of every method of an impl block,
+/// or of every function of an inline module. See the `lablink-prof` crate for the manual.
 #[proc_macro_attribute]
 pub fn line_profile(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::line_profile(args.into(), item.into()).into()

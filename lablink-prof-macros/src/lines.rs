@@ -57,3 +57,21 @@ pub fn source(span: Span, range: &LineRange) -> Vec<String> {
             .collect()
     })
 }
+
+/// The last line any token of `tokens` lies on, counting only tokens from `file`.
+pub fn last_line(tokens: TokenStream, file: &Option<PathBuf>) -> usize {
+    let mut last = 0;
+    for token in tokens {
+        let span = token.span();
+        if span.local_file() != *file {
+            continue;
+        }
+        last = last.max(span.end().line);
+        if let proc_macro2::TokenTree::Group(g) = token {
+            last = last
+                .max(g.span_close().end().line)
+                .max(last_line(g.stream(), file));
+        }
+    }
+    last
+}

@@ -1,9 +1,10 @@
 //! What the attribute accepts: its arguments and the items it goes on.
 
 use proc_macro2::TokenStream;
+use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Error, ItemFn, ItemImpl, Meta, Token, TraitItemFn};
+use syn::{Attribute, Error, ItemFn, ItemImpl, ItemMod, Meta, Token, TraitItemFn};
 
 /// The attribute's arguments.
 #[derive(Default)]
@@ -34,6 +35,8 @@ impl Parse for Args {
 pub enum Target {
     Fn(ItemFn),
     Impl(ItemImpl),
+    /// An inline module (`mod m { ... }`): every function in it, recursively.
+    Mod(ItemMod),
 }
 
 /// Sorts the annotated item into a [`Target`], or says why it cannot be profiled.
@@ -43,6 +46,17 @@ pub fn target(item: TokenStream) -> syn::Result<Target> {
     }
     if let Ok(i) = syn::parse2::<ItemImpl>(item.clone()) {
         return Ok(Target::Impl(i));
+    }
+    if let Ok(m) = syn::parse2::<ItemMod>(item.clone()) {
+        if m.content.is_none() {
+            let (vis, mod_token, ident, semi) = (&m.vis, &m.mod_token, &m.ident, &m.semi);
+            return Err(Error::new_spanned(
+                quote!(#vis #mod_token #ident #semi),
+                "#[line_profile] needs the module's body inline (`mod m { ... }`): it cannot see \
+                 into another file; put the attribute on the items of that file instead",
+            ));
+        }
+        return Ok(Target::Mod(m));
     }
     if let Ok(f) = syn::parse2::<TraitItemFn>(item.clone())
         && f.default.is_none()
@@ -55,7 +69,7 @@ pub fn target(item: TokenStream) -> syn::Result<Target> {
     }
     Err(Error::new_spanned(
         item,
-        "#[line_profile] goes on a function, a method or an impl block",
+        "#[line_profile] goes on a function, a method, an impl block or an inline module",
     ))
 }
 
