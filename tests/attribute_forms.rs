@@ -11,11 +11,8 @@ mod std {}
 mod common;
 
 use ::std::fmt::Display;
-use ::std::future::Future;
-use ::std::pin::Pin;
-use ::std::task::{Context, Poll};
 
-use common::{function, hits, record};
+use common::{YieldOnce, block_on, function, hits, record};
 use lablink_prof::line_profile;
 
 struct Counter {
@@ -163,22 +160,6 @@ fn lifetimes_impl_trait_and_unsafe_fns_work() {
     assert_eq!(function("lifetimes").calls, 1);
 }
 
-/// A future that is pending once before it completes.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = u32;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
-        if self.0 {
-            Poll::Ready(5)
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
 #[rustfmt::skip] // the `// L:` tags must stay on their lines
 #[line_profile]
 async fn async_work(n: u32) -> u32 {
@@ -187,16 +168,6 @@ async fn async_work(n: u32) -> u32 {
         total += YieldOnce(false).await; // L:await
     }
     total
-}
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = ::std::pin::pin!(f);
-    let mut cx = Context::from_waker(::std::task::Waker::noop());
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 fn assert_send<T: Send>(t: T) -> T {

@@ -4,11 +4,7 @@
 
 mod common;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use common::{function, hits, record};
+use common::{YieldOnce, block_on, function, hits, record};
 use lablink_prof::line_profile;
 
 // ---------------------------------------------------------------------------------------------
@@ -260,38 +256,39 @@ fn cfg_composes_in_both_orders() {
     assert!(after.line_containing("L:cfg_after_off").is_none());
 }
 
-// Ignored so that the harness does not run them beside the test that calls them (their counts
-// would then depend on timing); `as_test_in_both_orders` calls them directly.
+// Each test checks its own lines while it runs: its statements have been hit once so far.
+// Recording must be on before they start (the switch is read when a call begins), so this
+// binary turns it on before `main`, from the ELF constructor list.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static RECORD_FROM_THE_START: extern "C" fn() = {
+    extern "C" fn record_from_the_start() {
+        lablink_prof::enable();
+    }
+    record_from_the_start
+};
+
 #[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[cfg(target_os = "linux")]
 #[test]
-#[ignore = "called by as_test_in_both_orders, which checks its counts"]
 #[line_profile]
 fn test_then_profile() {
-    let v: Vec<u32> = (0..3).collect(); // L:test_first
-    assert_eq!(v.len(), 3); // L:test_first_assert
+    record(); // L:test_first
+    let me = function("test_then_profile"); // L:test_first_snapshot
+    assert_eq!(hits(&me, "L:test_first"), 1);
+    assert_eq!(hits(&me, "L:test_first_snapshot"), 1);
 }
 
 #[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[cfg(target_os = "linux")]
 #[line_profile]
 #[test]
-#[ignore = "called by as_test_in_both_orders, which checks its counts"]
 fn profile_then_test() {
-    let v: Vec<u32> = (0..4).collect(); // L:test_after
-    assert_eq!(v.len(), 4); // L:test_after_assert
-}
-
-#[test]
-fn as_test_in_both_orders() {
-    record();
-    test_then_profile();
-    profile_then_test();
-    profile_then_test();
-    let first = function("test_then_profile");
-    assert_eq!(hits(&first, "L:test_first"), 1);
-    assert_eq!(hits(&first, "L:test_first_assert"), 1);
-    let after = function("profile_then_test");
-    assert_eq!(hits(&after, "L:test_after"), 2);
-    assert_eq!(hits(&after, "L:test_after_assert"), 2);
+    record(); // L:test_after
+    let me = function("profile_then_test"); // L:test_after_snapshot
+    assert_eq!(hits(&me, "L:test_after"), 1);
+    assert_eq!(hits(&me, "L:test_after_snapshot"), 1);
 }
 
 #[rustfmt::skip] // the `// L:` tags must stay on their lines
@@ -375,32 +372,6 @@ async fn traced_async_after(n: u32) -> u32 {
         total += YieldOnce(false).await; // L:traced_async_await
     }
     total
-}
-
-/// A future that is pending once before it completes.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = u32;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
-        if self.0 {
-            Poll::Ready(5)
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 #[async_trait::async_trait]

@@ -33,3 +33,34 @@ pub fn assert_adds_up(f: &FunctionProfile) {
     let sum: u64 = f.lines.iter().map(|l| l.time_ns).sum();
     assert_eq!(sum, f.total_ns, "lines of {} do not add up", f.name);
 }
+
+/// A future that is pending once before it completes with 5.
+pub struct YieldOnce(pub bool);
+
+impl ::std::future::Future for YieldOnce {
+    type Output = u32;
+    fn poll(
+        mut self: ::std::pin::Pin<&mut Self>,
+        cx: &mut ::std::task::Context<'_>,
+    ) -> ::std::task::Poll<u32> {
+        if self.0 {
+            ::std::task::Poll::Ready(5)
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            ::std::task::Poll::Pending
+        }
+    }
+}
+
+/// Polls a future to completion on this thread (its waker does nothing: it is polled again at
+/// once).
+pub fn block_on<F: ::std::future::Future>(f: F) -> F::Output {
+    let mut f = ::std::pin::pin!(f);
+    let mut cx = ::std::task::Context::from_waker(::std::task::Waker::noop());
+    loop {
+        if let ::std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
