@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | `LABLINK_PROFILING` | `1`, `true`, `yes` or `on` (any case) turns recording on |
 //! | `LABLINK_PROFILE_FORMAT` | `table` (default), `kernprof`, `memory_profiler` or `json`: the exit report |
-//! | `LABLINK_PROFILE_OUT` | a path: the exit report also writes the profile there as JSON |
+//! | `LABLINK_PROFILE_OUT` | a path: the exit report also writes the profile there as JSON; `{pid}` in it becomes the process id (one file per process, e.g. per test binary) |
 //! | `LABLINK_PROFILE_INTERVAL` | seconds: rewrite `LABLINK_PROFILE_OUT` that often while running |
 
 use std::path::PathBuf;
@@ -38,7 +38,7 @@ pub(crate) fn config() -> &'static Config {
         };
         let out = std::env::var_os("LABLINK_PROFILE_OUT")
             .filter(|v| !v.is_empty())
-            .map(PathBuf::from);
+            .map(|v| with_pid(&v.to_string_lossy(), std::process::id()));
         let (interval, interval_error) = match std::env::var("LABLINK_PROFILE_INTERVAL") {
             Ok(v) => match parse_interval(&v) {
                 Some(d) => (Some(d), None),
@@ -69,6 +69,11 @@ pub(crate) fn is_truthy(value: &str) -> bool {
         .any(|t| value.trim().eq_ignore_ascii_case(t))
 }
 
+/// The profile path with `{pid}` replaced by the process id.
+pub(crate) fn with_pid(path: &str, pid: u32) -> PathBuf {
+    PathBuf::from(path.replace("{pid}", &pid.to_string()))
+}
+
 /// A positive number of seconds, e.g. `5` or `0.25`.
 pub(crate) fn parse_interval(value: &str) -> Option<std::time::Duration> {
     let seconds: f64 = value.trim().parse().ok()?;
@@ -78,6 +83,18 @@ pub(crate) fn parse_interval(value: &str) -> Option<std::time::Duration> {
 #[cfg(test)]
 mod tests {
     use super::{is_truthy, parse_interval};
+
+    #[test]
+    fn pid_in_the_profile_path_is_the_process_id() {
+        assert_eq!(
+            super::with_pid("out/profile-{pid}.json", 42),
+            std::path::PathBuf::from("out/profile-42.json")
+        );
+        assert_eq!(
+            super::with_pid("p.json", 42),
+            std::path::PathBuf::from("p.json")
+        );
+    }
 
     #[test]
     fn intervals_are_positive_seconds() {
