@@ -111,3 +111,13 @@ fn time_suspended_at_an_await_is_the_lines_wait_not_its_time() {
         lablink_prof::report::render(&lablink_prof::snapshot(), lablink_prof::ReportFormat::Table);
     assert!(table.contains(" Wait "), "{table}");
 }
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[tokio::test]
+#[line_profile]
+async fn tokio_test_over_line_profile() {
+    // tokio::test expands first: the attribute profiles the sync test function it makes, whose
+    // body runs this block inside tokio's block_on; the block's own statements are not entered.
+    let v = async { 21 * 2 }.await;
+    assert_eq!(v, 42);
+}
