@@ -4,7 +4,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use crate::config::config;
-use crate::report::{self, ReportFormat};
+use crate::report;
 
 /// Whether the exit report is still to be printed.
 static AT_EXIT: AtomicBool = AtomicBool::new(true);
@@ -102,39 +102,5 @@ impl ReportGuard {
 impl Drop for ReportGuard {
     fn drop(&mut self) {
         print_and_write();
-    }
-}
-
-/// The layout the exit report uses.
-pub fn exit_format() -> ReportFormat {
-    config().format
-}
-
-/// dhat's heap profile beside the line tables (feature `dhat-heap`).
-#[cfg(feature = "dhat-heap")]
-mod dhat_heap {
-    use std::sync::{Mutex, PoisonError};
-
-    static PROFILER: Mutex<Option<dhat::Profiler>> = Mutex::new(None);
-
-    /// Starts dhat's heap profiler when recording starts.
-    pub(super) fn start() {
-        let mut slot = PROFILER.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(
-                dhat::Profiler::builder()
-                    .file_name("dhat-heap.json")
-                    .build(),
-            );
-        }
-    }
-
-    /// Stops it: dhat writes `dhat-heap.json` and prints its summary.
-    pub(super) fn finish() {
-        let profiler = PROFILER
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        drop(profiler);
     }
 }

@@ -149,14 +149,14 @@ impl Frame {
         marker: &'static str,
         is_async: bool,
     ) -> Frame {
-        let caller_line =
-            thread::current_frame().map_or(0, |f| f.site.info.first_line + f.line_slot());
-        let (parent, primitive) = if is_async {
-            (thread::current(), true)
-        } else {
+        // The caller is the thread's current (activated, synchronous) frame, if any.
+        let (parent, caller_line) = thread::current_frame().map_or((0, 0), |f| {
+            (f.site.id(), f.site.info.first_line + f.line_slot())
+        });
+        let primitive = is_async || {
             let depth = table.depth.load(Relaxed);
             table.depth.store(depth + 1, Relaxed);
-            (thread::push_current(table.site_id), depth == 0)
+            depth == 0
         };
         // Slot 0 is the signature line: it is hit once per call and holds the time from here to
         // the first statement.
@@ -449,7 +449,6 @@ impl Frame {
         if !self.is_async {
             let depth = table.depth.load(Relaxed);
             table.depth.store(depth.saturating_sub(1), Relaxed);
-            thread::pop_current(self.parent);
             if self.activated {
                 thread::set_current_frame(self.outer_frame);
             }

@@ -83,23 +83,23 @@ pub fn is_installed() -> bool {
 /// This thread's slot, claimed on first use.
 #[inline(always)]
 pub(crate) fn this_thread() -> &'static HeapSlot {
-    let slot = SLOT.get();
-    if slot.is_null() {
-        return claim(false);
-    }
-    // SAFETY: non-null values of `SLOT` are references to statics set by `claim`.
-    unsafe { &*slot }
+    slot(false)
 }
 
 /// This thread's slot, for the allocator: the first claim from the allocator also records that
 /// the counting allocator serves this process.
 #[inline(always)]
 fn slot_for_allocator() -> &'static HeapSlot {
+    slot(true)
+}
+
+#[inline(always)]
+fn slot(from_allocator: bool) -> &'static HeapSlot {
     let slot = SLOT.get();
     if slot.is_null() {
-        return claim(true);
+        return claim(from_allocator);
     }
-    // SAFETY: as in `this_thread`.
+    // SAFETY: non-null values of `SLOT` are references to statics set by `claim`.
     unsafe { &*slot }
 }
 

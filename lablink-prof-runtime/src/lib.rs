@@ -35,7 +35,7 @@ mod thread;
 
 pub use calibration::{compensation, set_compensation};
 pub use error::ReportError;
-pub use exit::{ReportGuard, exit_format, print_report, skip_exit_report};
+pub use exit::{ReportGuard, print_report, skip_exit_report};
 pub use frame::{AwaitTimer, ClosureLines, Frame, LineIter};
 pub use heap::{CountingAlloc, THREAD_SLOTS, is_installed as heap_is_counted, process_live_bytes};
 pub use leak::CAPACITY as LEAK_TRACKING_CAPACITY;

@@ -45,7 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::TickScale;
 use crate::registry;
-use crate::table::LineTable;
+use crate::table::{LineSlot, LineTable};
 
 /// The value of `format` in every profile file.
 pub const FORMAT_NAME: &str = "lablink-prof";
@@ -251,17 +251,31 @@ struct RawLine {
 }
 
 impl RawLine {
-    fn add(&mut self, table: &LineTable, index: usize) {
+    /// A slot's counters, read once.
+    fn read(slot: &LineSlot) -> Self {
         use std::sync::atomic::Ordering::Relaxed;
-        let slot = &table.slots[index];
-        self.hits += slot.hits.load(Relaxed);
-        self.ticks += slot.ticks.load(Relaxed);
-        self.alloc_bytes += slot.alloc_bytes.load(Relaxed);
-        self.freed_bytes += slot.freed_bytes.load(Relaxed);
-        self.allocs += slot.allocs.load(Relaxed);
-        self.peak_bytes = self.peak_bytes.max(slot.peak_bytes.load(Relaxed));
-        self.mem_usage_bytes = self.mem_usage_bytes.max(slot.mem_usage_bytes.load(Relaxed));
-        self.wait_ticks += slot.wait_ticks.load(Relaxed);
+        RawLine {
+            hits: slot.hits.load(Relaxed),
+            ticks: slot.ticks.load(Relaxed),
+            alloc_bytes: slot.alloc_bytes.load(Relaxed),
+            freed_bytes: slot.freed_bytes.load(Relaxed),
+            allocs: slot.allocs.load(Relaxed),
+            peak_bytes: slot.peak_bytes.load(Relaxed),
+            mem_usage_bytes: slot.mem_usage_bytes.load(Relaxed),
+            wait_ticks: slot.wait_ticks.load(Relaxed),
+        }
+    }
+
+    /// Adds another thread's figures of the same line: sums, and maxima for the peaks.
+    fn merge(&mut self, other: &RawLine) {
+        self.hits += other.hits;
+        self.ticks += other.ticks;
+        self.alloc_bytes += other.alloc_bytes;
+        self.freed_bytes += other.freed_bytes;
+        self.allocs += other.allocs;
+        self.peak_bytes = self.peak_bytes.max(other.peak_bytes);
+        self.mem_usage_bytes = self.mem_usage_bytes.max(other.mem_usage_bytes);
+        self.wait_ticks += other.wait_ticks;
     }
 
     fn is_empty(&self) -> bool {
@@ -410,12 +424,9 @@ pub fn snapshot() -> Profile {
         let mut callers = RawCallers::new();
         let mut threads = Vec::new();
         for table in tables {
-            let mut thread_raw = vec![RawLine::default(); lines];
-            for (i, r) in thread_raw.iter_mut().enumerate() {
-                r.add(table, i);
-            }
-            for (i, r) in raw.iter_mut().enumerate() {
-                r.add(table, i);
+            let thread_raw: Vec<RawLine> = table.slots.iter().map(RawLine::read).collect();
+            for (r, t) in raw.iter_mut().zip(&thread_raw) {
+                r.merge(t);
             }
             let table_calls = table.calls.load(Relaxed);
             calls += table_calls;

@@ -56,7 +56,6 @@ pub(crate) struct LineTable {
     pub(crate) site_id: u32,
     pub(crate) thread: u32,
     pub(crate) calls: AtomicU64,
-    pub(crate) total_ticks: AtomicU64,
     pub(crate) primitive_calls: AtomicU64,
     pub(crate) primitive_ticks: AtomicU64,
     /// How many calls of this function are running on this thread right now.
@@ -72,7 +71,6 @@ impl LineTable {
             site_id,
             thread,
             calls: AtomicU64::new(0),
-            total_ticks: AtomicU64::new(0),
             primitive_calls: AtomicU64::new(0),
             primitive_ticks: AtomicU64::new(0),
             depth: AtomicU32::new(0),
@@ -87,7 +85,6 @@ impl LineTable {
     #[inline]
     pub(crate) fn finish_call(&self, caller: u32, line: u32, ticks: u64, primitive: bool) {
         bump(&self.calls, 1);
-        bump(&self.total_ticks, ticks);
         if primitive {
             bump(&self.primitive_calls, 1);
             bump(&self.primitive_ticks, ticks);
@@ -113,12 +110,7 @@ impl LineTable {
 
     /// Sets every counter back to zero.
     pub(crate) fn reset(&self) {
-        for c in [
-            &self.calls,
-            &self.total_ticks,
-            &self.primitive_calls,
-            &self.primitive_ticks,
-        ] {
+        for c in [&self.calls, &self.primitive_calls, &self.primitive_ticks] {
             c.store(0, Relaxed);
         }
         for s in self.slots.iter() {

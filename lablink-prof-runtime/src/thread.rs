@@ -20,9 +20,8 @@ thread_local! {
     // Both are const-initialised and have no destructor: reading them never allocates, never
     // registers a destructor and works at any point of the thread's life.
     static STATE: Cell<*mut ThreadState> = const { Cell::new(ptr::null_mut()) };
-    /// The site id of the innermost synchronous profiled call running on this thread, 0 if none.
-    static CURRENT: Cell<u32> = const { Cell::new(0) };
-    /// The frame of that call, once it is in place (see `Frame::activate`); null if none.
+    /// The frame of the innermost synchronous profiled call running on this thread, once it is
+    /// in place (see `Frame::activate`); null if none.
     static FRAME: Cell<*const Frame> = const { Cell::new(ptr::null()) };
 }
 
@@ -86,22 +85,4 @@ fn new_table(site: &'static FunctionSite, marker: &'static str) -> &'static Line
     }
     state.tables[id] = Some(table);
     table
-}
-
-/// Makes `id` the current synchronous call and returns the one it replaces.
-#[inline(always)]
-pub(crate) fn push_current(id: u32) -> u32 {
-    CURRENT.replace(id)
-}
-
-/// The current synchronous call's site id, 0 if none.
-#[inline(always)]
-pub(crate) fn current() -> u32 {
-    CURRENT.get()
-}
-
-/// Restores the current synchronous call saved by `push_current`.
-#[inline(always)]
-pub(crate) fn pop_current(parent: u32) {
-    CURRENT.set(parent);
 }
