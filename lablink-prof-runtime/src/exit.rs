@@ -104,3 +104,32 @@ impl Drop for ReportGuard {
         print_and_write();
     }
 }
+
+/// dhat's heap profile beside the line tables (feature `dhat-heap`).
+#[cfg(feature = "dhat-heap")]
+mod dhat_heap {
+    use std::sync::{Mutex, PoisonError};
+
+    static PROFILER: Mutex<Option<dhat::Profiler>> = Mutex::new(None);
+
+    /// Starts dhat's heap profiler when recording starts.
+    pub(super) fn start() {
+        let mut slot = PROFILER.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(
+                dhat::Profiler::builder()
+                    .file_name("dhat-heap.json")
+                    .build(),
+            );
+        }
+    }
+
+    /// Stops it: dhat writes `dhat-heap.json` and prints its summary.
+    pub(super) fn finish() {
+        let profiler = PROFILER
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(profiler);
+    }
+}
