@@ -1,6 +1,9 @@
 //! The counting allocator against the system allocator, stats_alloc and dhat, on 1 and 2
 //! threads:
-//! a 64-byte allocation and its free, through each allocator's `GlobalAlloc` methods.
+//! a 64-byte allocation and its free, through each allocator's `GlobalAlloc` methods inlined
+//! into the timing loop, and through entry points made as `#[global_allocator]` makes
+//! `__rust_alloc` and `__rust_dealloc` (functions of their own, taking size and alignment), which
+//! is how a program reaches its allocator.
 //!
 //! `cargo bench --bench allocator`.
 
@@ -33,19 +36,75 @@ fn pair<A: GlobalAlloc>(a: &A) {
     }
 }
 
-/// Time for `iters` pairs on each of `threads` threads at once, per pair of one thread.
-fn on_threads<A: GlobalAlloc + Sync>(a: &'static A, threads: usize, iters: u64) -> Duration {
+/// An allocator's static, named in code as the `#[global_allocator]` shim names it, so that its
+/// settings are known at compile time here as they are in a program.
+trait Installed: Sync {
+    /// One pair through it, inlined into the timing loop for every allocator alike.
+    fn pair();
+    /// One pair through its entry points.
+    fn pair_via_entry_points();
+}
+
+macro_rules! installed {
+    ($($name:ident: $alloc:expr;)*) => {$(
+        struct $name;
+        impl Installed for $name {
+            #[inline(always)]
+            fn pair() {
+                pair($alloc)
+            }
+
+            #[inline(always)]
+            fn pair_via_entry_points() {
+                #[inline(never)]
+                fn alloc(size: usize, align: usize) -> *mut u8 {
+                    // SAFETY: called with LAYOUT's size and alignment only.
+                    unsafe { $alloc.alloc(Layout::from_size_align_unchecked(size, align)) }
+                }
+                #[inline(never)]
+                fn dealloc(p: *mut u8, size: usize, align: usize) {
+                    // SAFETY: `p` came from `alloc` with this size and alignment.
+                    unsafe { $alloc.dealloc(p, Layout::from_size_align_unchecked(size, align)) }
+                }
+                let (size, align) = (black_box(LAYOUT.size()), black_box(LAYOUT.align()));
+                let p = alloc(size, align);
+                black_box(p);
+                if !p.is_null() {
+                    dealloc(p, size, align);
+                }
+            }
+        }
+    )*};
+}
+
+installed! {
+    SystemAlone: &System;
+    Counting: &COUNTING;
+    StatsAllocSystem: &STATS_ALLOC;
+    DhatAlone: &DHAT;
+    CountingDhat: &COUNTING_DHAT;
+}
+
+/// Time for `iters` pairs through `I` on each of `threads` threads at once, per pair of one
+/// thread.
+fn on_threads<I: Installed, const VIA_ENTRY_POINTS: bool>(threads: usize, iters: u64) -> Duration {
     let barrier = std::sync::Barrier::new(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 let barrier = &barrier;
                 s.spawn(move || {
-                    pair(a); // claim the thread's slot, warm the allocator's caches
+                    I::pair(); // claim the thread's slot, warm the allocator's caches
                     barrier.wait();
                     let start = Instant::now();
-                    for _ in 0..iters {
-                        pair(a);
+                    if VIA_ENTRY_POINTS {
+                        for _ in 0..iters {
+                            I::pair_via_entry_points();
+                        }
+                    } else {
+                        for _ in 0..iters {
+                            I::pair();
+                        }
                     }
                     start.elapsed()
                 })
@@ -63,22 +122,28 @@ fn malloc_free(c: &mut Criterion) {
     for threads in [1, 2] {
         let mut g = c.benchmark_group(format!("malloc+free 64 B, {threads} thread(s)"));
         g.bench_function("System", |b| {
-            b.iter_custom(|n| on_threads(&System, threads, n))
+            b.iter_custom(|n| on_threads::<SystemAlone, false>(threads, n))
         });
         g.bench_function("CountingAlloc<System>", |b| {
-            b.iter_custom(|n| on_threads(&COUNTING, threads, n))
+            b.iter_custom(|n| on_threads::<Counting, false>(threads, n))
         });
         g.bench_function("stats_alloc StatsAlloc<System>", |b| {
-            b.iter_custom(|n| on_threads(&STATS_ALLOC, threads, n))
+            b.iter_custom(|n| on_threads::<StatsAllocSystem, false>(threads, n))
+        });
+        g.bench_function("System via entry points", |b| {
+            b.iter_custom(|n| on_threads::<SystemAlone, true>(threads, n))
+        });
+        g.bench_function("CountingAlloc<System> via entry points", |b| {
+            b.iter_custom(|n| on_threads::<Counting, true>(threads, n))
         });
         {
             // dhat records only while its profiler runs (testing mode: no file is written).
             let _profiler = dhat::Profiler::builder().testing().build();
             g.bench_function("dhat::Alloc (profiling)", |b| {
-                b.iter_custom(|n| on_threads(&DHAT, threads, n))
+                b.iter_custom(|n| on_threads::<DhatAlone, false>(threads, n))
             });
             g.bench_function("CountingAlloc<dhat::Alloc> (profiling)", |b| {
-                b.iter_custom(|n| on_threads(&COUNTING_DHAT, threads, n))
+                b.iter_custom(|n| on_threads::<CountingDhat, false>(threads, n))
             });
         }
         g.finish();

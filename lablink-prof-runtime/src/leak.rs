@@ -104,7 +104,9 @@ pub(crate) fn start() -> Option<*mut LiveTable> {
         return None;
     }
     let table = Box::into_raw(Box::new(LiveTable::new()));
-    Some(slot.live_table.swap(table, Relaxed))
+    let previous = slot.live_table.swap(table, Relaxed);
+    crate::heap::refresh_fast_path();
+    Some(previous)
 }
 
 /// Stops tracking; returns the table, and puts back the enclosing region's.
@@ -112,6 +114,7 @@ pub(crate) fn stop(previous: *mut LiveTable) -> Option<Box<LiveTable>> {
     let table = crate::heap::this_thread()
         .live_table
         .swap(previous, Relaxed);
+    crate::heap::refresh_fast_path();
     // SAFETY: non-null values of a slot's `live_table` come from `Box::into_raw` in `start`
     // (which only ever sets the calling thread's own slot), and this is the only place that
     // takes them back, once each.
