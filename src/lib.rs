@@ -80,8 +80,8 @@ pub use lablink_prof_runtime::{
     set_compensation, skip_exit_report, snapshot,
 };
 pub use lablink_prof_runtime::{
-    CountingAlloc, HeapRegion, HeapStats, LiveLine, heap_is_counted, measure, process_live_bytes,
-    recorder_bytes,
+    CountingAlloc, HeapRegion, HeapStats, LiveLine, THREAD_SLOTS, heap_is_counted, measure,
+    process_live_bytes, recorder_bytes,
 };
 
 /// Whether this build instruments `#[line_profile]` functions (the `profiling` feature, on by

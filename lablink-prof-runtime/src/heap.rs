@@ -9,7 +9,9 @@
 //! process's live heap is the sum over them; a thread claims one on its first allocation (one
 //! compare-and-swap, once per thread). Threads beyond [`THREAD_SLOTS`] share one more slot,
 //! updated with atomic adds: still exact for the process, but their per-line memory figures are
-//! left out.
+//! left out. A thread's slot goes back to the pool when the thread ends ([`slot_release`]),
+//! with its counts: the next thread to claim it continues them, so the process's figures stay
+//! exact, and the limit is on threads alive at once rather than threads ever started.
 //!
 //! Memory freed on another thread than the one that allocated it counts as freed on the thread
 //! that frees it: that thread's net goes down, the allocating thread's stays up. The process's
@@ -19,12 +21,13 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr;
 use std::sync::atomic::{
-    AtomicBool, AtomicI64, AtomicPtr, AtomicU64, AtomicUsize, Ordering::Relaxed,
+    AtomicBool, AtomicI64, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize,
+    Ordering::{Acquire, Relaxed, Release},
 };
 
 use crate::leak::{self, LiveTable};
 
-/// How many threads get a slot of their own.
+/// How many threads at once get a slot of their own.
 pub const THREAD_SLOTS: usize = 1024;
 
 /// One thread's heap counters.
@@ -44,6 +47,8 @@ pub(crate) struct HeapSlot {
     raised_by: AtomicU64,
     /// Whether several threads write this slot (the overflow slot).
     pub(crate) shared: bool,
+    /// [`NEVER_CLAIMED`], [`IN_USE`] or [`RELEASED`].
+    state: AtomicU8,
     /// The live-block table of an open tracking region of this thread, else null.
     pub(crate) live_table: AtomicPtr<LiveTable>,
 }
@@ -58,12 +63,19 @@ const EMPTY_SLOT: HeapSlot = HeapSlot {
     peak_before_raise: AtomicI64::new(0),
     raised_by: AtomicU64::new(0),
     shared: false,
+    state: AtomicU8::new(NEVER_CLAIMED),
     live_table: AtomicPtr::new(ptr::null_mut()),
 };
 
+const NEVER_CLAIMED: u8 = 0;
+const IN_USE: u8 = 1;
+const RELEASED: u8 = 2;
+
 static SLOTS: [HeapSlot; THREAD_SLOTS] = [EMPTY_SLOT; THREAD_SLOTS];
-/// How many slots have been claimed.
+/// How many slots have ever been claimed: the used part of `SLOTS`.
 static CLAIMED: AtomicUsize = AtomicUsize::new(0);
+/// How many of them their threads have given back.
+static RELEASED_SLOTS: AtomicUsize = AtomicUsize::new(0);
 static OVERFLOW: HeapSlot = HeapSlot {
     shared: true,
     ..EMPTY_SLOT
@@ -120,11 +132,45 @@ fn claim(from_allocator: bool) -> &'static HeapSlot {
     if from_allocator && !INSTALLED.load(Relaxed) {
         INSTALLED.store(true, Relaxed);
     }
-    let index = CLAIMED.fetch_add(1, Relaxed);
-    let slot = SLOTS.get(index).unwrap_or(&OVERFLOW);
+    let slot = reclaim().unwrap_or_else(|| {
+        let fresh = SLOTS.get(CLAIMED.fetch_add(1, Relaxed));
+        fresh.inspect(|s| s.state.store(IN_USE, Relaxed));
+        fresh.unwrap_or(&OVERFLOW)
+    });
     SLOT.set(slot);
     refresh_fast_path();
+    if !slot.shared {
+        crate::slot_release::on_thread_end(slot);
+    }
     slot
+}
+
+/// A slot a thread that has ended gave back, if there is one.
+fn reclaim() -> Option<&'static HeapSlot> {
+    if RELEASED_SLOTS.load(Relaxed) == 0 {
+        return None;
+    }
+    let claimed = CLAIMED.load(Relaxed).min(THREAD_SLOTS);
+    // Acquire: the counts the ended thread left in it are the ones to continue.
+    let slot = SLOTS[..claimed].iter().find(|s| {
+        s.state
+            .compare_exchange(RELEASED, IN_USE, Acquire, Relaxed)
+            .is_ok()
+    })?;
+    RELEASED_SLOTS.fetch_sub(1, Relaxed);
+    Some(slot)
+}
+
+/// Gives this thread's slot back (its thread is ending); later allocations of the thread are
+/// counted in the overflow slot. Called once, by [`slot_release`](crate::slot_release).
+pub(crate) fn release_this_thread(slot: &'static HeapSlot) {
+    SLOT.set(&OVERFLOW);
+    FAST.set(ptr::null());
+    // A live-block table still here belongs to a region that was never closed (forgotten):
+    // it is left to leak rather than handed to the next thread.
+    slot.live_table.store(ptr::null_mut(), Relaxed);
+    slot.state.store(RELEASED, Release);
+    RELEASED_SLOTS.fetch_add(1, Relaxed);
 }
 
 /// Opens or closes this thread's fast path to match its slot: call after claiming it and after

@@ -29,6 +29,7 @@ mod region;
 mod registry;
 pub mod report;
 mod site;
+mod slot_release;
 mod switch;
 mod table;
 mod thread;

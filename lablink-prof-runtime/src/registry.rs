@@ -96,8 +96,9 @@ pub(crate) fn path_of(site: &'static FunctionSite) -> String {
         .map_or_else(|| site.info.name.to_owned(), |s| s.path.clone())
 }
 
-/// The recorder's own memory: every thread's tables (one slot per source line of each function
-/// it ran). It depends on the functions and threads, never on the number of hits.
+/// The recorder's own memory on the heap: every thread's tables (one slot per source line of
+/// each function it ran), each recording thread's state, and the registry's lists. It depends
+/// on the functions and threads, never on the number of hits.
 pub fn recorder_bytes() -> usize {
     use std::mem::size_of;
     let registry = lock();
@@ -106,5 +107,13 @@ pub fn recorder_bytes() -> usize {
         .iter()
         .map(|t| size_of::<LineTable>() + std::mem::size_of_val(&*t.slots))
         .sum();
-    tables + registry.sites.len() * size_of::<RegisteredSite>()
+    let paths: usize = registry.sites.iter().map(|s| s.path.capacity()).sum();
+    let names: usize = registry.threads.iter().map(|t| t.name.capacity()).sum();
+    tables
+        + paths
+        + names
+        + registry.sites.capacity() * size_of::<RegisteredSite>()
+        + registry.threads.capacity() * size_of::<RegisteredThread>()
+        + registry.tables.capacity() * size_of::<&LineTable>()
+        + crate::thread::state_bytes()
 }

@@ -1,7 +1,9 @@
 //! The recording thread's own state: its tables and the profiled call it is in.
 
 use std::cell::Cell;
+use std::mem::size_of;
 use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use crate::frame::Frame;
 use crate::registry;
@@ -23,6 +25,14 @@ thread_local! {
     /// The frame of the innermost synchronous profiled call running on this thread, once it is
     /// in place (see `Frame::activate`); null if none.
     static FRAME: Cell<*const Frame> = const { Cell::new(ptr::null()) };
+}
+
+/// Bytes of every thread's `ThreadState` and its list of tables.
+static STATE_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// The heap the recording threads' own states take (part of `recorder_bytes`).
+pub(crate) fn state_bytes() -> usize {
+    STATE_BYTES.load(Relaxed)
 }
 
 /// The innermost activated synchronous frame running on this thread.
@@ -73,6 +83,7 @@ fn new_table(site: &'static FunctionSite, marker: &'static str) -> &'static Line
             index,
             tables: Vec::new(),
         }));
+        STATE_BYTES.fetch_add(size_of::<ThreadState>(), Relaxed);
         STATE.set(state);
     }
     // SAFETY: `state` is this thread's leaked `ThreadState`; this is the only reference to it
@@ -81,7 +92,10 @@ fn new_table(site: &'static FunctionSite, marker: &'static str) -> &'static Line
     let table = registry::register_table(LineTable::new(id, state.index, site.line_count()));
     let id = id as usize;
     if state.tables.len() <= id {
+        let before = state.tables.capacity();
         state.tables.resize(id + 1, None);
+        let grown = state.tables.capacity() - before;
+        STATE_BYTES.fetch_add(grown * size_of::<Option<&LineTable>>(), Relaxed);
     }
     state.tables[id] = Some(table);
     table
