@@ -121,3 +121,97 @@ async fn tokio_test_over_line_profile() {
     let v = async { 21 * 2 }.await;
     assert_eq!(v, 42);
 }
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+fn cube(x: u64) -> u64 {
+    x * x * x // L:cube
+}
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+async fn closures_between_awaits(n: u64) -> u64 {
+    let mut total = 0;
+    for round in 0..n {
+        tokio::task::yield_now().await;
+        total += (0..4).map(|x| {
+            let y = x + round; // L:closure
+            cube(y) // L:call
+        }).sum::<u64>();
+    }
+    total
+}
+
+#[test]
+fn closures_and_callees_of_an_async_fn_record_as_its_lines_on_any_worker() {
+    record();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let results = runtime.block_on(async {
+        let tasks: Vec<_> = (0..4)
+            .map(|_| tokio::spawn(closures_between_awaits(50)))
+            .collect();
+        let mut results = Vec::new();
+        for t in tasks {
+            results.push(t.await.unwrap());
+        }
+        results
+    });
+    let expected: u64 = (0..50u64)
+        .map(|r| (0..4u64).map(|x| (x + r).pow(3)).sum::<u64>())
+        .sum();
+    assert_eq!(results, vec![expected; 4]);
+    let f = function("closures_between_awaits");
+    assert_eq!(hits(&f, "L:closure"), 4 * 50 * 4);
+    assert_eq!(hits(&f, "L:call"), 4 * 50 * 4);
+    common::assert_adds_up(&f);
+    // The async fn is the caller of the function its closure calls, from the closure's line.
+    let cube = function("cube");
+    let line = f.line_containing("L:call").unwrap();
+    let from_async: Vec<_> = cube
+        .callers
+        .iter()
+        .filter(|c| c.caller.ends_with("::closures_between_awaits"))
+        .collect();
+    assert_eq!(from_async.len(), 1, "{:?}", cube.callers);
+    assert_eq!(
+        (from_async[0].line, from_async[0].calls),
+        (Some(line), 4 * 50 * 4)
+    );
+}
+
+#[line_profile]
+async fn never_resumed() {
+    std::future::pending::<()>().await;
+}
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+fn after_a_cancelled_task() -> u32 {
+    7 // L:after
+}
+
+#[test]
+fn a_suspended_async_fn_is_not_the_current_frame_nor_left_as_it_when_dropped() {
+    record();
+    common::block_on(async {
+        let mut suspended = std::pin::pin!(never_resumed());
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        assert!(suspended.as_mut().poll(&mut cx).is_pending());
+        // Other code runs on this thread while the task waits...
+        assert_eq!(after_a_cancelled_task(), 7);
+    });
+    // ... and after it was dropped, suspended.
+    assert_eq!(after_a_cancelled_task(), 7);
+    let f = function("after_a_cancelled_task");
+    assert_eq!(f.calls, 2);
+    // Called from no profiled function's line both times.
+    assert!(
+        f.callers.iter().all(|c| c.caller == "<root>"),
+        "{:?}",
+        f.callers
+    );
+}

@@ -5,8 +5,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::visit_mut::VisitMut;
 use syn::{
-    Attribute, Block, Error, Expr, ImplItem, Item, ItemImpl, ItemMod, ReturnType, Signature, Stmt,
-    TraitItem, parse_quote,
+    Attribute, Block, Error, Expr, ImplItem, Item, ItemImpl, ItemMod, Path, ReturnType, Signature,
+    Stmt, TraitItem, parse_quote,
 };
 
 use crate::instrument::{Instrumenter, frame_ident};
@@ -28,21 +28,22 @@ pub fn line_profile(args: TokenStream, item: TokenStream) -> TokenStream {
 fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let args: Args = syn::parse2(args)?;
     let target = parse::target(item)?;
+    let krate = args.krate_or(&parse::default_crate());
     if args.skip || !cfg!(feature = "profiling") {
         return Ok(match target {
             Target::Fn(f) => reject_const(&f.sig).map(|()| f.into_token_stream())?,
             Target::Impl(i) => strip_method_attrs(i)?.into_token_stream(),
-            Target::Mod(m) => expand_mod(m, false)?.into_token_stream(),
+            Target::Mod(m) => expand_mod(m, false, &krate)?.into_token_stream(),
         });
     }
     match target {
         Target::Fn(mut f) => {
             reject_const(&f.sig)?;
-            *f.block = profiled_fn(&f.vis, &f.sig, &f.block)?;
+            *f.block = profiled_fn(&f.vis, &f.sig, &f.block, &krate)?;
             Ok(f.into_token_stream())
         }
-        Target::Impl(i) => expand_impl(i).map(ToTokens::into_token_stream),
-        Target::Mod(m) => expand_mod(m, true).map(ToTokens::into_token_stream),
+        Target::Impl(i) => expand_impl(i, &krate).map(ToTokens::into_token_stream),
+        Target::Mod(m) => expand_mod(m, true, &krate).map(ToTokens::into_token_stream),
     }
 }
 
@@ -76,7 +77,10 @@ fn take_args(attrs: &mut Vec<Attribute>) -> syn::Result<Args> {
             return true;
         }
         match parse::method_args(attr) {
-            Ok(a) => args.skip |= a.skip,
+            Ok(a) => {
+                args.skip |= a.skip;
+                args.krate = a.krate.or(args.krate.take());
+            }
             Err(e) => error = Some(e),
         }
         false
@@ -84,15 +88,17 @@ fn take_args(attrs: &mut Vec<Attribute>) -> syn::Result<Args> {
     error.map_or(Ok(args), Err)
 }
 
-/// Profiles every method with a body, except `const fn`s and methods marked `skip`.
-fn expand_impl(mut imp: ItemImpl) -> syn::Result<ItemImpl> {
+/// Profiles every method with a body, except `const fn`s and methods marked `skip`, naming
+/// `lablink-prof` by `krate` (or by a method's own `crate = path`).
+fn expand_impl(mut imp: ItemImpl, krate: &Path) -> syn::Result<ItemImpl> {
     for item in &mut imp.items {
         let ImplItem::Fn(method) = item else { continue };
         let args = take_args(&mut method.attrs)?;
         if args.skip || method.sig.constness.is_some() {
             continue;
         }
-        method.block = profiled_fn(&method.vis, &method.sig, &method.block)?;
+        let krate = args.krate_or(krate);
+        method.block = profiled_fn(&method.vis, &method.sig, &method.block, &krate)?;
     }
     Ok(imp)
 }
@@ -104,7 +110,7 @@ fn expand_impl(mut imp: ItemImpl) -> syn::Result<ItemImpl> {
 /// the inner attributes (the module itself was marked `skip`, or profiling is compiled out).
 /// Items the attribute cannot see are left as they are: `mod m;` (another file) and items made
 /// by macro invocations.
-fn expand_mod(mut module: ItemMod, profile: bool) -> syn::Result<ItemMod> {
+fn expand_mod(mut module: ItemMod, profile: bool, krate: &Path) -> syn::Result<ItemMod> {
     let Some((_, items)) = &mut module.content else {
         return Ok(module);
     };
@@ -113,7 +119,7 @@ fn expand_mod(mut module: ItemMod, profile: bool) -> syn::Result<ItemMod> {
             Item::Fn(f) => {
                 let args = take_args(&mut f.attrs)?;
                 if profile && !args.skip && f.sig.constness.is_none() {
-                    *f.block = profiled_fn(&f.vis, &f.sig, &f.block)?;
+                    *f.block = profiled_fn(&f.vis, &f.sig, &f.block, &args.krate_or(krate))?;
                 }
             }
             Item::Impl(imp) => {
@@ -125,7 +131,7 @@ fn expand_mod(mut module: ItemMod, profile: bool) -> syn::Result<ItemMod> {
                     ),
                 );
                 *imp = if profile && !args.skip {
-                    expand_impl(taken)?
+                    expand_impl(taken, &args.krate_or(krate))?
                 } else {
                     strip_method_attrs(taken)?
                 };
@@ -142,7 +148,8 @@ fn expand_mod(mut module: ItemMod, profile: bool) -> syn::Result<ItemMod> {
                         && wanted
                         && method.sig.constness.is_none()
                     {
-                        *block = profiled_fn(&quote!(), &method.sig, block)?;
+                        let krate = method_args.krate_or(&args.krate_or(krate));
+                        *block = profiled_fn(&quote!(), &method.sig, block, &krate)?;
                     }
                 }
             }
@@ -154,7 +161,7 @@ fn expand_mod(mut module: ItemMod, profile: bool) -> syn::Result<ItemMod> {
                         mod __lp_placeholder {}
                     ),
                 );
-                *inner = expand_mod(taken, profile && !args.skip)?;
+                *inner = expand_mod(taken, profile && !args.skip, &args.krate_or(krate))?;
             }
             _ => {}
         }
@@ -162,8 +169,13 @@ fn expand_mod(mut module: ItemMod, profile: bool) -> syn::Result<ItemMod> {
     Ok(module)
 }
 
-/// The new body of the function `vis sig body`.
-fn profiled_fn(vis: &dyn ToTokens, sig: &Signature, body: &Block) -> syn::Result<Block> {
+/// The new body of the function `vis sig body`, naming `lablink-prof` by `krate`.
+fn profiled_fn(
+    vis: &dyn ToTokens,
+    sig: &Signature,
+    body: &Block,
+    krate: &Path,
+) -> syn::Result<Block> {
     let mut head = first_span(quote!(#vis #sig));
     let last = body.brace_token.span.close().start().line;
     // In a function made by `macro_rules!`, a visibility passed in as `$vis` lies at the macro's
@@ -193,10 +205,18 @@ fn profiled_fn(vis: &dyn ToTokens, sig: &Signature, body: &Block) -> syn::Result
         && let Some(inner) = async_trait_block(&mut body)
     {
         // `#[async_trait]` ran first: profile the `async move` block as the async fn's body.
-        *inner = profiled_body(sig, true, &ReturnType::Default, inner, head, last)?;
+        *inner = profiled_body(sig, true, &ReturnType::Default, inner, head, last, krate)?;
         return Ok(body);
     }
-    profiled_body(sig, sig.asyncness.is_some(), &sig.output, &body, head, last)
+    profiled_body(
+        sig,
+        sig.asyncness.is_some(),
+        &sig.output,
+        &body,
+        head,
+        last,
+        krate,
+    )
 }
 
 /// Whether `#[tracing::instrument]` has already rewritten this `async fn` body: it then binds
@@ -240,6 +260,7 @@ fn profiled_body(
     body: &Block,
     head: Span,
     last: usize,
+    krate: &Path,
 ) -> syn::Result<Block> {
     let first = head.start().line;
     if first == 0 || last < first {
@@ -254,9 +275,10 @@ fn profiled_body(
     let frame = frame_ident();
     let call_site = Span::call_site();
 
+    let private = quote_spanned!(call_site=> #krate::__private);
     let site = quote_spanned! {call_site=>
-        static __LP_SITE: ::lablink_prof::__private::FunctionSite =
-            ::lablink_prof::__private::FunctionSite::new(::lablink_prof::__private::SiteInfo {
+        static __LP_SITE: #private::FunctionSite =
+            #private::FunctionSite::new(#private::SiteInfo {
                 name: #name,
                 file: ::core::file!(),
                 first_line: #first as u32,
@@ -273,6 +295,7 @@ fn profiled_body(
         frame: frame.clone(),
         is_async,
         enclosing: None,
+        private: &private,
     }
     .visit_block_mut(&mut instrumented);
 
@@ -280,7 +303,7 @@ fn profiled_body(
         let stmts = &instrumented.stmts;
         return Ok(parse_quote! {{
             #site
-            let mut #frame = ::lablink_prof::__private::Frame::enter_if_enabled(
+            let mut #frame = #private::Frame::enter_if_enabled(
                 &__LP_SITE, #marker, #is_async);
             #frame.activate();
             #(#stmts)*
@@ -300,10 +323,10 @@ fn profiled_body(
     Ok(parse_quote! {{
         #site
         #(#items)*
-        if !::lablink_prof::__private::enabled() {
+        if !#private::enabled() {
             #(#plain)*
         } else {
-            let mut #frame = ::lablink_prof::__private::Frame::#enter(&__LP_SITE, #marker);
+            let mut #frame = #private::Frame::#enter(&__LP_SITE, #marker);
             #frame.activate();
             #(#instrumented)*
         }

@@ -18,7 +18,7 @@
 //! - `async` blocks and closures, `const` blocks, items, types and macro arguments are not
 //!   entered.
 
-use proc_macro2::{Ident, Literal, Span};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Arm, BinOp, Block, Expr, ExprForLoop, ExprIf, ExprLoop, ExprWhile, Stmt, parse_quote};
@@ -32,6 +32,8 @@ pub struct Instrumenter<'a> {
     pub is_async: bool,
     /// The slot of the statement being rewritten, while its parts are visited.
     pub enclosing: Option<usize>,
+    /// `lablink_prof::__private`, by the path the user's crate reaches it.
+    pub private: &'a TokenStream,
 }
 
 impl Instrumenter<'_> {
@@ -130,11 +132,11 @@ impl Instrumenter<'_> {
         self.visit_expr_mut(&mut f.expr);
         self.visit_block_mut(&mut f.body);
         if let Some(slot) = self.slot_of(f.for_token) {
-            let frame = &self.frame;
+            let (frame, private) = (&self.frame, self.private);
             let slot = lit(slot);
             let iterable = &f.expr;
             *f.expr = parse_quote! {
-                ::lablink_prof::__private::LineIter::new(
+                #private::LineIter::new(
                     #frame.switch_to(#slot), #slot, #iterable)
             };
         }
@@ -191,10 +193,12 @@ impl Instrumenter<'_> {
             frame: guard.clone(),
             is_async: false,
             enclosing: self.enclosing,
+            private: self.private,
         };
         inner.visit_block_mut(&mut body.block);
+        let private = self.private;
         let enter: Stmt = parse_quote! {
-            let #guard = ::lablink_prof::__private::ClosureLines::enter_closure(&__LP_SITE);
+            let #guard = #private::ClosureLines::enter_closure(&__LP_SITE);
         };
         body.block.stmts.insert(0, enter);
     }
@@ -229,10 +233,10 @@ impl VisitMut for Instrumenter<'_> {
             Expr::If(i) => self.if_chain(i),
             Expr::Await(a) if self.is_async => {
                 self.visit_expr_mut(&mut a.base);
-                let frame = &self.frame;
+                let (frame, private) = (&self.frame, self.private);
                 let awaited = &a.base;
                 *expr = parse_quote! {
-                    ::lablink_prof::__private::AwaitTimer::new(&#frame, #awaited).await
+                    #private::AwaitTimer::new(&#frame, #awaited).await
                 };
             }
             Expr::Closure(c) if c.asyncness.is_none() => self.closure(c),

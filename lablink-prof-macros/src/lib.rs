@@ -52,7 +52,11 @@
 //! - none: profile the function, or every method of the impl block, or every function of the
 //!   module;
 //! - `skip`: leave it as it is (on a method inside a profiled impl block, or an item inside a
-//!   profiled module: leave that item out, and for an impl block or module all it contains).
+//!   profiled module: leave that item out, and for an impl block or module all it contains);
+//! - `crate = path` (or `crate = "path"`): the path the generated code reaches `lablink-prof` by,
+//!   when the dependency is renamed in `Cargo.toml` (`#[line_profile(crate = prof)]`) or
+//!   re-exported by another crate; `::lablink_prof` otherwise. On an impl block or module it holds
+//!   for everything inside, unless an inner attribute says otherwise.
 //!
 //! `const fn`s inside a profiled impl block or module are left alone, as are items the attribute
 //! cannot see: functions made by macro invocations inside the module, and `mod m;` files.

@@ -4,13 +4,30 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Error, ItemFn, ItemImpl, ItemMod, Meta, Token, TraitItemFn};
+use syn::{
+    Attribute, Error, Expr, ExprLit, ItemFn, ItemImpl, ItemMod, Lit, Meta, Path, Token,
+    TraitItemFn, parse_quote,
+};
+
+/// What the attribute says when an argument is not one of its own.
+const UNKNOWN_ARGUMENT: &str =
+    "unknown argument: #[line_profile] takes no arguments, `skip`, or `crate = path`";
 
 /// The attribute's arguments.
 #[derive(Default)]
 pub struct Args {
     /// `skip`: leave this function (or, inside a profiled impl block, this method) as it is.
     pub skip: bool,
+    /// `crate = path` (or `crate = "path"`): where the generated code finds `lablink-prof`, for
+    /// a dependency renamed in `Cargo.toml` or re-exported by another crate.
+    pub krate: Option<Path>,
+}
+
+impl Args {
+    /// The path to `lablink-prof` the generated code names, `::lablink_prof` unless told.
+    pub fn krate_or(&self, default: &Path) -> Path {
+        self.krate.clone().unwrap_or_else(|| default.clone())
+    }
 }
 
 impl Parse for Args {
@@ -19,16 +36,33 @@ impl Parse for Args {
         for meta in Punctuated::<Meta, Token![,]>::parse_terminated(input)? {
             match &meta {
                 Meta::Path(p) if p.is_ident("skip") => args.skip = true,
-                _ => {
-                    return Err(Error::new_spanned(
-                        meta,
-                        "unknown argument: #[line_profile] takes no arguments, or `skip`",
-                    ));
+                Meta::NameValue(nv) if nv.path.is_ident("crate") => {
+                    args.krate = Some(crate_path(&nv.value)?);
                 }
+                _ => return Err(Error::new_spanned(meta, UNKNOWN_ARGUMENT)),
             }
         }
         Ok(args)
     }
+}
+
+/// The path of `crate = path`, written as a path or as a string holding one.
+fn crate_path(value: &Expr) -> syn::Result<Path> {
+    match value {
+        Expr::Path(p) if p.qself.is_none() => Ok(p.path.clone()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => s.parse(),
+        _ => Err(Error::new_spanned(
+            value,
+            "`crate` takes the path `lablink-prof` is reached by, e.g. `crate = prof`",
+        )),
+    }
+}
+
+/// `::lablink_prof`: the facade crate under its own name.
+pub fn default_crate() -> Path {
+    parse_quote!(::lablink_prof)
 }
 
 /// An item the attribute can profile.
@@ -86,9 +120,6 @@ pub fn method_args(attr: &Attribute) -> syn::Result<Args> {
     match &attr.meta {
         Meta::Path(_) => Ok(Args::default()),
         Meta::List(list) => list.parse_args(),
-        Meta::NameValue(nv) => Err(Error::new_spanned(
-            nv,
-            "unknown argument: #[line_profile] takes no arguments, or `skip`",
-        )),
+        Meta::NameValue(nv) => Err(Error::new_spanned(nv, UNKNOWN_ARGUMENT)),
     }
 }

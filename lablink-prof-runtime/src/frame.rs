@@ -13,7 +13,9 @@
 //! assertions: forcing thousands of copies into one unoptimised function made a 2,000-statement
 //! function take 18 s to compile instead of 1 s.
 
-use std::sync::atomic::{AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed,
+};
 
 use crate::clock;
 use crate::heap::{self, HeapSlot};
@@ -55,18 +57,21 @@ pub struct Frame {
     line_live: AtomicI64,
     /// The heap peak of the enclosing measurement, to put back when this call ends.
     outer_peak: AtomicI64,
-    /// The current frame this call replaced (see [`Frame::activate`]).
-    outer_frame: *const Frame,
-    activated: bool,
+    /// The current frame this call replaced (see [`Frame::activate`]), while it is current.
+    outer_frame: AtomicPtr<Frame>,
+    /// Whether this frame is the thread's current one: from `activate` to the end of the call,
+    /// and in an `async fn`, not while it is suspended.
+    activated: AtomicBool,
     /// When an awaited future last returned `Pending` (an `async fn` suspended), else 0.
     suspended_at: AtomicU64,
     /// Ticks this call spent suspended at `.await`s.
     waited: AtomicU64,
 }
 
-// SAFETY: the one raw pointer, `outer_frame`, is the previous value of a thread-local, only
-// restored by the thread of a synchronous call (a synchronous frame never leaves its thread); it
-// is null in async frames, which may move. `heap` points to a static `HeapSlot` (atomics) that
+// SAFETY: `outer_frame` is the previous value of a thread-local, set while the frame becomes
+// current and restored by the same thread before the frame stops being current: at the call's
+// end, or, in an `async fn`, when it suspends, within the same poll (it is set afresh on the
+// thread the task resumes on). `heap` points to a static `HeapSlot` (atomics) that
 // is written only while the frame runs on that slot's thread: an async frame drops it when it
 // suspends and takes the slot of the thread it resumes on.
 unsafe impl Send for Frame {}
@@ -126,8 +131,8 @@ impl Frame {
             line_allocs: AtomicU64::new(0),
             line_live: AtomicI64::new(0),
             outer_peak: AtomicI64::new(0),
-            outer_frame: std::ptr::null(),
-            activated: false,
+            outer_frame: AtomicPtr::new(std::ptr::null_mut()),
+            activated: AtomicBool::new(false),
             suspended_at: AtomicU64::new(0),
             waited: AtomicU64::new(0),
         }
@@ -149,7 +154,7 @@ impl Frame {
         marker: &'static str,
         is_async: bool,
     ) -> Frame {
-        // The caller is the thread's current (activated, synchronous) frame, if any.
+        // The caller is the thread's current frame (a profiled call running here), if any.
         let (parent, caller_line) = thread::current_frame().map_or((0, 0), |f| {
             (f.site.id(), f.site.info.first_line + f.line_slot())
         });
@@ -191,8 +196,8 @@ impl Frame {
             line_allocs: AtomicU64::new(reading.allocs),
             line_live: AtomicI64::new(reading.live),
             outer_peak: AtomicI64::new(outer_peak),
-            outer_frame: std::ptr::null(),
-            activated: false,
+            outer_frame: AtomicPtr::new(std::ptr::null_mut()),
+            activated: AtomicBool::new(false),
             suspended_at: AtomicU64::new(0),
             waited: AtomicU64::new(0),
         }
@@ -201,13 +206,34 @@ impl Frame {
     /// Makes this call the thread's current frame: its running line is then what heap regions
     /// name as an allocation's line, what a profiled callee names as its caller's line, and
     /// where the statements of closures in the function record. The attribute calls it once,
-    /// right after the frame is in its final place.
+    /// right after the frame is in its final place. An `async fn`'s frame stops being current
+    /// when the task suspends at an `.await`, and is current again on the thread it resumes on.
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn activate(&mut self) {
-        if !self.is_async && self.table().is_some() {
-            self.outer_frame = thread::set_current_frame(self);
-            self.activated = true;
+        if self.table().is_some() {
+            self.make_current();
+        }
+    }
+
+    /// Makes this frame the thread's current one, keeping the one it replaces.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn make_current(&self) {
+        let outer = thread::set_current_frame(self);
+        self.outer_frame.store(outer.cast_mut(), Relaxed);
+        self.activated.store(true, Relaxed);
+    }
+
+    /// Puts back the current frame this one replaced, if this one is current.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn stop_being_current(&self) {
+        // A load and a store, not a swap: only the thread running the call touches the flag,
+        // and a swap would be a locked instruction on every call.
+        if self.activated.load(Relaxed) {
+            self.activated.store(false, Relaxed);
+            thread::set_current_frame(self.outer_frame.load(Relaxed));
         }
     }
 
@@ -349,6 +375,8 @@ impl<F: std::future::Future> std::future::Future for AwaitTimer<'_, F> {
         if poll.is_pending() && frame.table().is_some() {
             frame.pause_heap();
             frame.suspended_at.store(clock::now().max(1), Relaxed);
+            // Other tasks run on this thread until the task comes back.
+            frame.stop_being_current();
         }
         poll
     }
@@ -371,6 +399,7 @@ impl Frame {
             bump(&slot.wait_ticks, wait);
         }
         self.waited.store(self.waited.load(Relaxed) + wait, Relaxed);
+        self.make_current();
         self.resume_heap();
         // The running line's time resumes now, as if the wait had not happened.
         self.since
@@ -449,10 +478,9 @@ impl Frame {
         if !self.is_async {
             let depth = table.depth.load(Relaxed);
             table.depth.store(depth.saturating_sub(1), Relaxed);
-            if self.activated {
-                thread::set_current_frame(self.outer_frame);
-            }
         }
+        // An `async fn` dropped while suspended is not current: nothing to put back.
+        self.stop_being_current();
     }
 }
 

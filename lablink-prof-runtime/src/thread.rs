@@ -22,8 +22,8 @@ thread_local! {
     // Both are const-initialised and have no destructor: reading them never allocates, never
     // registers a destructor and works at any point of the thread's life.
     static STATE: Cell<*mut ThreadState> = const { Cell::new(ptr::null_mut()) };
-    /// The frame of the innermost synchronous profiled call running on this thread, once it is
-    /// in place (see `Frame::activate`); null if none.
+    /// The frame of the innermost profiled call running on this thread, once it is in place
+    /// (see `Frame::activate`); null if none.
     static FRAME: Cell<*const Frame> = const { Cell::new(ptr::null()) };
 }
 
@@ -35,12 +35,15 @@ pub(crate) fn state_bytes() -> usize {
     STATE_BYTES.load(Relaxed)
 }
 
-/// The innermost activated synchronous frame running on this thread.
+/// The innermost current frame running on this thread: a synchronous call, or an `async fn`
+/// being polled.
 #[inline(always)]
 pub(crate) fn current_frame() -> Option<&'static Frame> {
-    // SAFETY: `FRAME` is set by `Frame::activate` to a frame that stays in place until its
-    // drop, which puts back the previous value; frames end in the reverse order they start on
-    // a thread, so a non-null value always points to a live frame of this thread. The
+    // SAFETY: `FRAME` is set to a frame in its final place (by `Frame::activate`, or when an
+    // `async fn` resumes), and the previous value is put back when it stops being current (its
+    // drop, or the `async fn` suspending, within the same poll): frames stop being current in
+    // the reverse order they became so on a thread, so a non-null value always points to a live
+    // frame of this thread. The
     // `'static` is a lie kept inside this crate: callers use the reference only while the
     // frame is current (within the call that reads it).
     unsafe { FRAME.get().as_ref() }
