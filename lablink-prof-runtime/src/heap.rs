@@ -21,7 +21,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr;
 use std::sync::atomic::{
-    AtomicBool, AtomicI64, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize,
+    AtomicBool, AtomicI64, AtomicPtr, AtomicU64, AtomicUsize,
     Ordering::{Acquire, Relaxed, Release},
 };
 
@@ -47,8 +47,8 @@ pub(crate) struct HeapSlot {
     raised_by: AtomicU64,
     /// Whether several threads write this slot (the overflow slot).
     pub(crate) shared: bool,
-    /// [`NEVER_CLAIMED`], [`IN_USE`] or [`RELEASED`].
-    state: AtomicU8,
+    /// Whether the thread that had it has ended and it waits for another (see `reclaim`).
+    released: AtomicBool,
     /// The live-block table of an open tracking region of this thread, else null.
     pub(crate) live_table: AtomicPtr<LiveTable>,
 }
@@ -63,13 +63,9 @@ const EMPTY_SLOT: HeapSlot = HeapSlot {
     peak_before_raise: AtomicI64::new(0),
     raised_by: AtomicU64::new(0),
     shared: false,
-    state: AtomicU8::new(NEVER_CLAIMED),
+    released: AtomicBool::new(false),
     live_table: AtomicPtr::new(ptr::null_mut()),
 };
-
-const NEVER_CLAIMED: u8 = 0;
-const IN_USE: u8 = 1;
-const RELEASED: u8 = 2;
 
 static SLOTS: [HeapSlot; THREAD_SLOTS] = [EMPTY_SLOT; THREAD_SLOTS];
 /// How many slots have ever been claimed: the used part of `SLOTS`.
@@ -132,11 +128,9 @@ fn claim(from_allocator: bool) -> &'static HeapSlot {
     if from_allocator && !INSTALLED.load(Relaxed) {
         INSTALLED.store(true, Relaxed);
     }
-    let slot = reclaim().unwrap_or_else(|| {
-        let fresh = SLOTS.get(CLAIMED.fetch_add(1, Relaxed));
-        fresh.inspect(|s| s.state.store(IN_USE, Relaxed));
-        fresh.unwrap_or(&OVERFLOW)
-    });
+    let slot = reclaim()
+        .or_else(|| SLOTS.get(CLAIMED.fetch_add(1, Relaxed)))
+        .unwrap_or(&OVERFLOW);
     SLOT.set(slot);
     refresh_fast_path();
     if !slot.shared {
@@ -153,8 +147,8 @@ fn reclaim() -> Option<&'static HeapSlot> {
     let claimed = CLAIMED.load(Relaxed).min(THREAD_SLOTS);
     // Acquire: the counts the ended thread left in it are the ones to continue.
     let slot = SLOTS[..claimed].iter().find(|s| {
-        s.state
-            .compare_exchange(RELEASED, IN_USE, Acquire, Relaxed)
+        s.released
+            .compare_exchange(true, false, Acquire, Relaxed)
             .is_ok()
     })?;
     RELEASED_SLOTS.fetch_sub(1, Relaxed);
@@ -165,12 +159,19 @@ fn reclaim() -> Option<&'static HeapSlot> {
 /// counted in the overflow slot. Called once, by [`slot_release`](crate::slot_release).
 pub(crate) fn release_this_thread(slot: &'static HeapSlot) {
     SLOT.set(&OVERFLOW);
-    FAST.set(ptr::null());
+    refresh_fast_path();
     // A live-block table still here belongs to a region that was never closed (forgotten):
     // it is left to leak rather than handed to the next thread.
     slot.live_table.store(ptr::null_mut(), Relaxed);
-    slot.state.store(RELEASED, Release);
+    slot.released.store(true, Release);
     RELEASED_SLOTS.fetch_add(1, Relaxed);
+}
+
+/// This thread's slot if the fast path is open (see `FAST`).
+#[inline(always)]
+fn fast_slot() -> Option<&'static HeapSlot> {
+    // SAFETY: non-null values of `FAST` are references to statics (`refresh_fast_path`).
+    unsafe { FAST.get().as_ref() }
 }
 
 /// Opens or closes this thread's fast path to match its slot: call after claiming it and after
@@ -369,14 +370,11 @@ impl<A> CountingAlloc<A> {
             }
             return p;
         }
-        let fast = FAST.get();
-        if fast.is_null() {
+        let Some(slot) = fast_slot() else {
             let p = call();
             general_alloc(p, size);
             return p;
-        }
-        // SAFETY: non-null values of `FAST` are references to statics (`refresh_fast_path`).
-        let slot = unsafe { &*fast };
+        };
         slot.count_alloc(size);
         let p = call();
         if p.is_null() {
@@ -415,15 +413,12 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
             }
             return;
         }
-        let fast = FAST.get();
-        if fast.is_null() {
-            general_free(ptr, layout.size());
-        } else {
-            // SAFETY: non-null values of `FAST` are references to statics (`refresh_fast_path`).
-            unsafe { &*fast }.count_free(layout.size());
+        match fast_slot() {
+            Some(slot) => slot.count_free(layout.size()),
+            None => general_free(ptr, layout.size()),
         }
         // Last, so that the call is a tail call.
-        // SAFETY: as above.
+        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is passed on.
         unsafe { self.inner.dealloc(ptr, layout) }
     }
 
@@ -527,7 +522,7 @@ mod tests {
             reentrant: false,
         };
         let slot = this_thread();
-        assert!(!FAST.get().is_null(), "this test thread has the fast path");
+        assert!(fast_slot().is_some(), "this test thread has the fast path");
         let before = slot.read();
         let saved = slot.open_peak(before.live);
         let huge = Layout::from_size_align(1 << 40, 8).unwrap();
