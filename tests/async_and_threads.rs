@@ -21,18 +21,7 @@ async fn hops(n: u32) -> u32 {
 #[test]
 fn a_task_that_moves_between_worker_threads_is_counted_exactly() {
     record();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
-    let results = runtime.block_on(async {
-        let tasks: Vec<_> = (0..8).map(|_| tokio::spawn(hops(100))).collect();
-        let mut results = Vec::new();
-        for t in tasks {
-            results.push(t.await.unwrap());
-        }
-        results
-    });
+    let results = common::on_two_workers(8, || hops(100));
     assert_eq!(results, vec![4950; 8]);
     let f = function("hops");
     assert_eq!(f.calls, 8);
@@ -145,20 +134,7 @@ async fn closures_between_awaits(n: u64) -> u64 {
 #[test]
 fn closures_and_callees_of_an_async_fn_record_as_its_lines_on_any_worker() {
     record();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
-    let results = runtime.block_on(async {
-        let tasks: Vec<_> = (0..4)
-            .map(|_| tokio::spawn(closures_between_awaits(50)))
-            .collect();
-        let mut results = Vec::new();
-        for t in tasks {
-            results.push(t.await.unwrap());
-        }
-        results
-    });
+    let results = common::on_two_workers(4, || closures_between_awaits(50));
     let expected: u64 = (0..50u64)
         .map(|r| (0..4u64).map(|x| (x + r).pow(3)).sum::<u64>())
         .sum();

@@ -371,20 +371,9 @@ async fn allocates_across_awaits(rounds: usize) -> usize {
 #[test]
 fn an_async_fn_hopping_between_workers_counts_its_own_memory_exactly() {
     record();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
-    let kept = runtime.block_on(async {
-        let tasks: Vec<_> = (0..8)
-            .map(|_| tokio::spawn(allocates_across_awaits(50)))
-            .collect();
-        let mut kept = 0;
-        for t in tasks {
-            kept += t.await.unwrap();
-        }
-        kept
-    });
+    let kept: usize = common::on_two_workers(8, || allocates_across_awaits(50))
+        .into_iter()
+        .sum();
     assert_eq!(kept, 8 * 50 * 1000);
     let f = function("allocates_across_awaits");
     let alloc = line(&f, "L:async_alloc");

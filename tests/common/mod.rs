@@ -64,3 +64,24 @@ pub fn block_on<F: ::std::future::Future>(f: F) -> F::Output {
         }
     }
 }
+
+/// Runs `tasks` copies of the future `task` makes as tokio tasks on a runtime of 2 worker
+/// threads (so that they move between threads at their `.await`s), and returns their results.
+pub fn on_two_workers<F>(tasks: usize, task: impl Fn() -> F) -> Vec<F::Output>
+where
+    F: ::std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let handles: Vec<_> = (0..tasks).map(|_| tokio::spawn(task())).collect();
+        let mut results = Vec::with_capacity(tasks);
+        for handle in handles {
+            results.push(handle.await.unwrap());
+        }
+        results
+    })
+}
