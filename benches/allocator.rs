@@ -5,9 +5,15 @@
 //! `__rust_alloc` and `__rust_dealloc` (functions of their own, taking size and alignment), which
 //! is how a program reaches its allocator.
 //!
+//! Two floors run beside them: a system allocator that adds each block's size to one
+//! thread-local counter, and one that counts bytes and blocks both ways in thread-locals, with no
+//! test and no peak. Neither can name a line, find a leak or give a process's live heap; they
+//! show what any per-thread counting costs on the machine, against the same system allocator.
+//!
 //! `cargo bench --bench allocator`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
@@ -18,6 +24,58 @@ static COUNTING: CountingAlloc = CountingAlloc::system();
 static STATS_ALLOC: StatsAlloc<System> = StatsAlloc::system();
 static DHAT: dhat::Alloc = dhat::Alloc;
 static COUNTING_DHAT: CountingAlloc<dhat::Alloc> = CountingAlloc::new(dhat::Alloc);
+
+thread_local! {
+    static BYTES: Cell<u64> = const { Cell::new(0) };
+    static COUNTS: [Cell<u64>; 4] = const { [const { Cell::new(0) }; 4] };
+}
+
+/// Floor: the system allocator, plus one thread-local add of the block's size.
+struct OneCounter;
+
+// SAFETY: forwards to the system allocator unchanged.
+unsafe impl GlobalAlloc for OneCounter {
+    #[inline(always)]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        BYTES.set(BYTES.get().wrapping_add(layout.size() as u64));
+        // SAFETY: the caller's layout, passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    #[inline(always)]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        BYTES.set(BYTES.get().wrapping_sub(layout.size() as u64));
+        // SAFETY: the caller's block and layout, passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+/// Floor: the system allocator, plus bytes and blocks counted both ways in thread-locals.
+struct FourCounters;
+
+#[inline(always)]
+fn add_to(counter: usize, by: u64) {
+    COUNTS.with(|c| c[counter].set(c[counter].get().wrapping_add(by)));
+}
+
+// SAFETY: forwards to the system allocator unchanged.
+unsafe impl GlobalAlloc for FourCounters {
+    #[inline(always)]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        add_to(0, layout.size() as u64);
+        add_to(1, 1);
+        // SAFETY: the caller's layout, passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    #[inline(always)]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        add_to(2, layout.size() as u64);
+        add_to(3, 1);
+        // SAFETY: the caller's block and layout, passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
 
 const LAYOUT: Layout = match Layout::from_size_align(64, 8) {
     Ok(l) => l,
@@ -79,6 +137,8 @@ macro_rules! installed {
 
 installed! {
     SystemAlone: &System;
+    OneCounterFloor: &OneCounter;
+    FourCountersFloor: &FourCounters;
     Counting: &COUNTING;
     StatsAllocSystem: &STATS_ALLOC;
     DhatAlone: &DHAT;
@@ -123,6 +183,12 @@ fn malloc_free(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("malloc+free 64 B, {threads} thread(s)"));
         g.bench_function("System", |b| {
             b.iter_custom(|n| on_threads::<SystemAlone, false>(threads, n))
+        });
+        g.bench_function("floor: System + one thread-local counter", |b| {
+            b.iter_custom(|n| on_threads::<OneCounterFloor, false>(threads, n))
+        });
+        g.bench_function("floor: System + four thread-local counters", |b| {
+            b.iter_custom(|n| on_threads::<FourCountersFloor, false>(threads, n))
         });
         g.bench_function("CountingAlloc<System>", |b| {
             b.iter_custom(|n| on_threads::<Counting, false>(threads, n))
