@@ -11,9 +11,6 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use lablink_core::backup::{
     BackupConfig, BackupManager, BackupRequest, BackupType, CompressionType,
 };
-use lablink_core::database::{DatabaseConfig, DatabaseManager};
-use lablink_core::equipment::Oscilloscope;
-use lablink_core::execution::execute_command;
 use lablink_core::security::auth::{
     SessionConfig, SessionManager, TokenConfig, create_access_token, hash_password_with_cost,
     verify_password,
@@ -22,30 +19,11 @@ use lablink_core::security::mfa::{
     generate_totp_secret, get_current_totp_token, verify_totp_token,
 };
 
+mod lablink_flow;
+use lablink_flow::{command_flow, database_places, flow_database, profiled, with_recording};
+
 #[global_allocator]
 static ALLOC: lablink_prof::CountingAlloc = lablink_prof::CountingAlloc::system();
-
-fn with_recording(on: bool) {
-    if on {
-        lablink_prof::enable();
-    } else {
-        lablink_prof::disable();
-    }
-    lablink_prof::skip_exit_report();
-}
-
-fn command_flow(manager: &DatabaseManager) {
-    let mut scope = Oscilloscope::new("scope-1");
-    let commands = [
-        "*IDN?",
-        ":MEAS:VPP? CHAN1",
-        ":MEAS:FREQ? CHAN1",
-        ":TIM:SCAL?",
-    ];
-    for command in commands.iter().cycle().take(1000) {
-        execute_command(&mut scope, manager, command).expect("command runs");
-    }
-}
 
 fn login_flow() {
     let hashed = hash_password_with_cost("TestPassword123!", 4).expect("hash");
@@ -89,25 +67,11 @@ fn write_backup_sources(dir: &Path) {
 }
 
 fn paths(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    // The database on disk, as LabLink runs; and in memory (tmpfs) where the system has one:
-    // without the disk's writes (and their noise, larger here than the difference measured) the
-    // profiler's share is the largest it can be.
-    let shm = Path::new("/dev/shm");
-    let in_memory = shm
-        .is_dir()
-        .then(|| tempfile::tempdir_in(shm).expect("temp dir in /dev/shm"));
-    let places = [("on disk", Some(&dir)), ("in memory", in_memory.as_ref())];
-    for (place, place_dir) in places {
-        let Some(place_dir) = place_dir else { continue };
+    for (place, place_dir) in database_places() {
         let mut g = c.benchmark_group(format!("command execution, 1000 records, database {place}"));
         g.sample_size(10);
         for on in [false, true] {
-            // A database of its own for each: the log grows with every run, and the second of
-            // two runs on one database would insert into a bigger table.
-            let db = place_dir.path().join(format!("bench-{}.db", profiled(on)));
-            let manager = DatabaseManager::new(DatabaseConfig::new(db)).expect("db");
-            manager.initialize().expect("schema");
+            let manager = flow_database(place_dir.path(), on);
             with_recording(on);
             g.bench_function(BenchmarkId::from_parameter(profiled(on)), |b| {
                 b.iter(|| command_flow(&manager))
@@ -116,6 +80,7 @@ fn paths(c: &mut Criterion) {
         g.finish();
     }
 
+    let dir = tempfile::tempdir().expect("temp dir");
     write_backup_sources(dir.path());
     let backups = BackupManager::new(
         BackupConfig::new(dir.path().join("backups")).with_logs_dir(dir.path().join("logs")),
@@ -152,10 +117,6 @@ fn paths(c: &mut Criterion) {
     }
     g.finish();
     with_recording(false);
-}
-
-fn profiled(on: bool) -> &'static str {
-    if on { "profiled" } else { "unprofiled" }
 }
 
 criterion_group!(benches, paths);

@@ -1,0 +1,115 @@
+//! The LabLink command flow, profiled against unprofiled, measured in pairs.
+//!
+//! Each round runs the flow (1,000 commands, each logged to SQLite) once unprofiled and once
+//! profiled, one right after the other, in an order that alternates from round to round, each
+//! on its own database. The figure is the median of the rounds' ratios, with a 95% bootstrap
+//! interval. With the database on disk, each command waits for an fsync whose time drifts by
+//! several percent over a minute: criterion's groups (`lablink_paths`) time the two runs a
+//! minute apart and cannot resolve a difference of a few percent, while the two runs of one
+//! round see the same disk.
+//!
+//! `cargo bench --bench lablink_paired` (about a minute). Run without `--bench` (as
+//! `cargo test --benches` does), it runs one round of each as a check.
+
+mod lablink_flow;
+
+use std::time::{Duration, Instant};
+
+use lablink_flow::{command_flow, database_places, flow_database, with_recording};
+
+#[global_allocator]
+static ALLOC: lablink_prof::CountingAlloc = lablink_prof::CountingAlloc::system();
+
+/// Rounds discarded first (caches, the databases' first pages).
+const WARM_UP_ROUNDS: usize = 3;
+
+/// How long each place's rounds run for, about: on disk, where a round takes about 0.3 s and
+/// varies most, longer.
+fn measure_for(place: &str) -> Duration {
+    Duration::from_secs(if place == "on disk" { 40 } else { 10 })
+}
+
+fn main() {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    for (place, dir) in database_places() {
+        let databases = [false, true].map(|on| flow_database(dir.path(), on));
+        let time_round = |unprofiled_first: bool| {
+            let mut times = [Duration::ZERO; 2];
+            for on in [!unprofiled_first, unprofiled_first] {
+                with_recording(on);
+                let start = Instant::now();
+                command_flow(&databases[usize::from(on)]);
+                times[usize::from(on)] = start.elapsed();
+            }
+            with_recording(false);
+            times
+        };
+        if !measuring {
+            time_round(true);
+            println!("command flow, database {place}: one round run (pass --bench to measure)");
+            continue;
+        }
+        for round in 0..WARM_UP_ROUNDS {
+            time_round(round % 2 == 0);
+        }
+        let start = Instant::now();
+        let mut rounds = Vec::new();
+        while start.elapsed() < measure_for(place) || rounds.len() < 10 {
+            rounds.push(time_round(rounds.len() % 2 == 0));
+        }
+        report(place, &rounds);
+    }
+}
+
+fn report(place: &str, rounds: &[[Duration; 2]]) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let median_ms = |which: usize| median(rounds.iter().map(|r| ms(r[which])).collect());
+    let ratios: Vec<f64> = rounds
+        .iter()
+        .map(|r| r[1].as_secs_f64() / r[0].as_secs_f64())
+        .collect();
+    let (low, high) = bootstrap_interval(&ratios);
+    println!(
+        "command flow, 1,000 commands, database {place}: {} rounds\n  \
+         unprofiled  median {:.3} ms\n  \
+         profiled    median {:.3} ms\n  \
+         profiled / unprofiled, median of the rounds: {:.4}x (95% interval {low:.4}x to {high:.4}x)",
+        rounds.len(),
+        median_ms(0),
+        median_ms(1),
+        median(ratios.clone()),
+    );
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// The 2.5th and 97.5th percentiles of the median over 2,000 resamples of `values` (drawn with
+/// a fixed-seed generator, so a run's interval is reproducible from its ratios).
+fn bootstrap_interval(values: &[f64]) -> (f64, f64) {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let mut medians: Vec<f64> = (0..2000)
+        .map(|_| {
+            let resample = (0..values.len())
+                .map(|_| values[(next() % values.len() as u64) as usize])
+                .collect();
+            median(resample)
+        })
+        .collect();
+    medians.sort_by(f64::total_cmp);
+    (medians[50], medians[1949])
+}
