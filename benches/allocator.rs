@@ -26,52 +26,38 @@ static DHAT: dhat::Alloc = dhat::Alloc;
 static COUNTING_DHAT: CountingAlloc<dhat::Alloc> = CountingAlloc::new(dhat::Alloc);
 
 thread_local! {
-    static BYTES: Cell<u64> = const { Cell::new(0) };
-    static COUNTS: [Cell<u64>; 4] = const { [const { Cell::new(0) }; 4] };
+    static COUNTERS: [Cell<u64>; 4] = const { [const { Cell::new(0) }; 4] };
 }
-
-/// Floor: the system allocator, plus one thread-local add of the block's size.
-struct OneCounter;
-
-// SAFETY: forwards to the system allocator unchanged.
-unsafe impl GlobalAlloc for OneCounter {
-    #[inline(always)]
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        BYTES.set(BYTES.get().wrapping_add(layout.size() as u64));
-        // SAFETY: the caller's layout, passed on.
-        unsafe { System.alloc(layout) }
-    }
-
-    #[inline(always)]
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        BYTES.set(BYTES.get().wrapping_sub(layout.size() as u64));
-        // SAFETY: the caller's block and layout, passed on.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-/// Floor: the system allocator, plus bytes and blocks counted both ways in thread-locals.
-struct FourCounters;
 
 #[inline(always)]
 fn add_to(counter: usize, by: u64) {
-    COUNTS.with(|c| c[counter].set(c[counter].get().wrapping_add(by)));
+    COUNTERS.with(|c| c[counter].set(c[counter].get().wrapping_add(by)));
 }
 
+/// Floor: the system allocator, plus thread-local counting and nothing else. With `FOUR`, bytes
+/// and blocks both ways (four counters); without, one counter of live bytes.
+struct Floor<const FOUR: bool>;
+
 // SAFETY: forwards to the system allocator unchanged.
-unsafe impl GlobalAlloc for FourCounters {
+unsafe impl<const FOUR: bool> GlobalAlloc for Floor<FOUR> {
     #[inline(always)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         add_to(0, layout.size() as u64);
-        add_to(1, 1);
+        if FOUR {
+            add_to(1, 1);
+        }
         // SAFETY: the caller's layout, passed on.
         unsafe { System.alloc(layout) }
     }
 
     #[inline(always)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        add_to(2, layout.size() as u64);
-        add_to(3, 1);
+        if FOUR {
+            add_to(2, layout.size() as u64);
+            add_to(3, 1);
+        } else {
+            add_to(0, (layout.size() as u64).wrapping_neg());
+        }
         // SAFETY: the caller's block and layout, passed on.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -137,8 +123,8 @@ macro_rules! installed {
 
 installed! {
     SystemAlone: &System;
-    OneCounterFloor: &OneCounter;
-    FourCountersFloor: &FourCounters;
+    OneCounterFloor: &Floor::<false>;
+    FourCountersFloor: &Floor::<true>;
     Counting: &COUNTING;
     StatsAllocSystem: &STATS_ALLOC;
     DhatAlone: &DHAT;

@@ -15,7 +15,7 @@ mod lablink_flow;
 
 use std::time::{Duration, Instant};
 
-use lablink_flow::{command_flow, database_places, flow_database, with_recording};
+use lablink_flow::{ON_DISK, command_flow, database_places, flow_database, with_recording};
 
 #[global_allocator]
 static ALLOC: lablink_prof::CountingAlloc = lablink_prof::CountingAlloc::system();
@@ -26,7 +26,7 @@ const WARM_UP_ROUNDS: usize = 3;
 /// How long each place's rounds run for, about: on disk, where a round takes about 0.3 s and
 /// varies most, longer.
 fn measure_for(place: &str) -> Duration {
-    Duration::from_secs(if place == "on disk" { 40 } else { 10 })
+    Duration::from_secs(if place == ON_DISK { 40 } else { 10 })
 }
 
 fn main() {

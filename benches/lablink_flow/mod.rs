@@ -24,11 +24,14 @@ pub fn profiled(on: bool) -> &'static str {
     if on { "profiled" } else { "unprofiled" }
 }
 
+/// The name of the place on disk in [`database_places`].
+pub const ON_DISK: &str = "on disk";
+
 /// Where the flow's databases go: on disk, as LabLink runs; and in memory (tmpfs) where the
 /// system has one, where, without the disk's writes and their noise, the profiler's share of the
 /// time is the largest it can be.
 pub fn database_places() -> Vec<(&'static str, TempDir)> {
-    let mut places = vec![("on disk", tempfile::tempdir().expect("temp dir"))];
+    let mut places = vec![(ON_DISK, tempfile::tempdir().expect("temp dir"))];
     let shm = Path::new("/dev/shm");
     if shm.is_dir() {
         places.push((
