@@ -13,7 +13,7 @@
 //! `cargo bench --bench allocator`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
@@ -26,12 +26,19 @@ static DHAT: dhat::Alloc = dhat::Alloc;
 static COUNTING_DHAT: CountingAlloc<dhat::Alloc> = CountingAlloc::new(dhat::Alloc);
 
 thread_local! {
-    static COUNTERS: [Cell<u64>; 4] = const { [const { Cell::new(0) }; 4] };
+    // Atomics, read and written with relaxed loads and stores (plain moves, as `Cell`s would
+    // be), so that every pair really updates them in memory: the compiler knows that `malloc`
+    // and `free` do not read a `Cell` of this thread, and would keep `Cell`s in registers for the
+    // whole timing loop, which no program's `__rust_alloc` can do.
+    static COUNTERS: [AtomicU64; 4] = const { [const { AtomicU64::new(0) }; 4] };
 }
 
 #[inline(always)]
 fn add_to(counter: usize, by: u64) {
-    COUNTERS.with(|c| c[counter].set(c[counter].get().wrapping_add(by)));
+    COUNTERS.with(|c| {
+        let c = &c[counter];
+        c.store(c.load(Relaxed).wrapping_add(by), Relaxed);
+    });
 }
 
 /// Floor: the system allocator, plus thread-local counting and nothing else. With `FOUR`, bytes
