@@ -386,3 +386,51 @@ fn an_async_fn_hopping_between_workers_counts_its_own_memory_exactly() {
     assert!(yielded.alloc_bytes < 1000, "{yielded:?}");
     assert!(yielded.wait_ns > 0);
 }
+
+#[line_profile]
+fn spike_in_another_callee() -> usize {
+    make_and_drop()
+}
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+fn spike_after_a_profiled_callee() -> usize {
+    let a = spike_in_another_callee(); // L:inner_call
+    let b = make_and_drop(); // L:after_inner
+    a + b
+}
+
+#[line_profile]
+fn panics_in_a_profiled_callee() {
+    panic!("on purpose");
+}
+
+/// The allocator keeps the heap's peak only while a measurement (a profiled call, a region) is
+/// open on the thread. Every way a profiled call ends gives its measurement back, and only its
+/// own: a spike after one, inside a measurement still open, is still seen.
+#[test]
+fn a_spike_after_a_profiled_call_ends_is_still_seen_by_the_measurement_around_it() {
+    record();
+    // Its first call registers the callee's line table: the profiler's own bytes, on the line.
+    spike_in_another_callee();
+    assert_eq!(spike_after_a_profiled_callee(), 6 * MIB);
+    let f = function("spike_after_a_profiled_callee");
+    assert_eq!(line(&f, "L:inner_call").peak_bytes, 3 * MIB as u64);
+    assert_eq!(line(&f, "L:after_inner").peak_bytes, 3 * MIB as u64);
+
+    let (_, unwound) = lablink_prof::measure(|| {
+        assert!(std::panic::catch_unwind(panics_in_a_profiled_callee).is_err());
+        make_and_drop()
+    });
+    assert!(unwound.peak_bytes >= 3 * MIB as u64, "{unwound:?}");
+
+    let (_, awaited) = lablink_prof::measure(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert_eq!(runtime.block_on(allocates_across_awaits(3)), 3000);
+        drop(runtime);
+        make_and_drop()
+    });
+    assert!(awaited.peak_bytes >= 3 * MIB as u64, "{awaited:?}");
+}

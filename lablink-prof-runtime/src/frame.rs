@@ -418,9 +418,7 @@ impl Frame {
         if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
             self.close_line_heap(heap, slot);
         }
-        let peak = heap.peak.load(Relaxed);
-        heap.peak
-            .store(self.outer_peak.load(Relaxed).max(peak), Relaxed);
+        heap.end_peak(self.outer_peak.load(Relaxed));
         self.heap.store(std::ptr::null_mut(), Relaxed);
     }
 
@@ -471,9 +469,7 @@ impl Frame {
             self.primitive,
         );
         if let Some(heap) = self.heap() {
-            let peak = heap.peak.load(Relaxed);
-            heap.peak
-                .store(self.outer_peak.load(Relaxed).max(peak), Relaxed);
+            heap.end_peak(self.outer_peak.load(Relaxed));
         }
         if !self.is_async {
             let depth = table.depth.load(Relaxed);

@@ -1,17 +1,19 @@
 //! The counting allocator: exact heap figures per thread, for the memory columns and the heap
 //! assertions.
 //!
-//! [`CountingAlloc`] wraps the system allocator, or any other [`GlobalAlloc`] (dhat's among
-//! them), and counts every allocation and free in the calling thread's own [`HeapSlot`]: bytes
-//! and blocks allocated and freed, the live heap, and its high-water mark. A slot is written only
+//! [`CountingAlloc`] wraps the system allocator, or any other [`GlobalAlloc`] (dhat's among them),
+//! and counts every allocation and free in the calling thread's own [`HeapSlot`]: bytes and blocks
+//! allocated and freed, the live heap, and its high-water mark. The high-water mark is kept only
+//! while a measurement that reads it is open on the thread (a profiled call, a heap region):
+//! elsewhere an allocation counts its bytes and its block and nothing more. A slot is written only
 //! by its thread, with relaxed loads and stores (plain moves on x86-64): no lock and no shared
 //! read-modify-write on the allocation path. The slots sit in one static array so that the
 //! process's live heap is the sum over them; a thread claims one on its first allocation (one
-//! compare-and-swap, once per thread). Threads beyond [`THREAD_SLOTS`] share one more slot,
-//! updated with atomic adds: still exact for the process, but their per-line memory figures are
-//! left out. A thread's slot goes back to the pool when the thread ends ([`slot_release`]),
-//! with its counts: the next thread to claim it continues them, so the process's figures stay
-//! exact, and the limit is on threads alive at once rather than threads ever started.
+//! compare-and-swap, once per thread). Threads beyond [`THREAD_SLOTS`] share one more slot, updated
+//! with atomic adds: still exact for the process, but their per-line memory figures are left out. A
+//! thread's slot goes back to the pool when the thread ends ([`slot_release`]), with its counts:
+//! the next thread to claim it continues them, so the process's figures stay exact, and the limit
+//! is on threads alive at once rather than threads ever started.
 //!
 //! Memory freed on another thread than the one that allocated it counts as freed on the thread
 //! that frees it: that thread's net goes down, the allocating thread's stays up. The process's
@@ -92,6 +94,11 @@ thread_local! {
     /// own (not the overflow slot), and no live-block table open. Null otherwise, which sends
     /// the allocator down the general path. One load and one test decide the fast path.
     static FAST: Cell<*const HeapSlot> = const { Cell::new(ptr::null()) };
+    /// `FAST` while no peak measurement is open on this thread, else null. An allocation with
+    /// no one watching the peak counts its bytes and block and nothing more.
+    static UNWATCHED: Cell<*const HeapSlot> = const { Cell::new(ptr::null()) };
+    /// How many peak measurements are open on this thread (frames, regions).
+    static WATCHES: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Whether the counting allocator has served an allocation in this process.
@@ -174,6 +181,23 @@ fn fast_slot() -> Option<&'static HeapSlot> {
     unsafe { FAST.get().as_ref() }
 }
 
+/// This thread's slot if the fast path is open and no peak measurement is (see `UNWATCHED`).
+#[inline(always)]
+fn unwatched_slot() -> Option<&'static HeapSlot> {
+    // SAFETY: non-null values of `UNWATCHED` are values of `FAST`.
+    unsafe { UNWATCHED.get().as_ref() }
+}
+
+/// Sets `UNWATCHED` from `FAST` and the open peak measurements.
+#[inline(always)]
+fn refresh_unwatched() {
+    UNWATCHED.set(if WATCHES.get() == 0 {
+        FAST.get()
+    } else {
+        ptr::null()
+    });
+}
+
 /// Opens or closes this thread's fast path to match its slot: call after claiming it and after
 /// opening or closing a live-block table.
 pub(crate) fn refresh_fast_path() {
@@ -182,6 +206,7 @@ pub(crate) fn refresh_fast_path() {
     let fast =
         !slot.is_null() && unsafe { !(*slot).shared && (*slot).live_table.load(Relaxed).is_null() };
     FAST.set(if fast { slot } else { ptr::null() });
+    refresh_unwatched();
 }
 
 /// The process's live heap: bytes allocated and not yet freed, over all threads.
@@ -218,6 +243,23 @@ impl HeapSlot {
             self.raised_by.store(number, Relaxed);
             self.peak.store(live, Relaxed);
         }
+    }
+
+    /// Counts an allocation of `size` bytes in a slot only this thread writes, while no peak
+    /// measurement is open on the thread.
+    #[inline(always)]
+    fn count_alloc_unwatched(&self, size: usize) {
+        add(&self.alloc_bytes, size as u64);
+        add(&self.allocs, 1);
+    }
+
+    /// Takes back the allocation [`count_alloc_unwatched`](Self::count_alloc_unwatched)
+    /// counted last, which the inner allocator then refused.
+    #[cold]
+    #[inline(never)]
+    fn uncount_alloc_unwatched(&self, size: usize) {
+        add(&self.alloc_bytes, (size as u64).wrapping_neg());
+        add(&self.allocs, u64::MAX);
     }
 
     /// Takes back the allocation [`count_alloc`](Self::count_alloc) counted last, which the
@@ -292,9 +334,11 @@ fn aside<T>(reentrant: bool, call: impl FnOnce() -> T) -> (T, Option<&'static He
     }
     let own = SLOT.replace(&DISCARD);
     let fast = FAST.replace(ptr::null());
+    let unwatched = UNWATCHED.replace(ptr::null());
     let result = call();
     SLOT.set(own);
     FAST.set(fast);
+    UNWATCHED.set(unwatched);
     if ptr::eq(own, &DISCARD) {
         return (result, None);
     }
@@ -358,15 +402,24 @@ impl<A> CountingAlloc<A> {
 
     /// Counts an allocation of `size` bytes that `call` makes through the inner allocator.
     ///
-    /// On the fast path it is counted before the call, which then ends the function but for
+    /// On the fast paths it is counted before the call, which then ends the function but for
     /// one test: measured faster than counting after it (`cargo bench --bench allocator`). A
-    /// null answer takes the count back.
+    /// null answer takes the count back. With no peak measurement open on the thread, the
+    /// count is two additions; with one open, the allocation also raises the peak.
     #[inline(always)]
     fn allocate(&self, size: usize, call: impl FnOnce() -> *mut u8) -> *mut u8 {
         if self.reentrant {
             let (p, slot) = aside(true, call);
             if let (false, Some(slot)) = (p.is_null(), slot) {
                 counted_alloc(slot, p, size);
+            }
+            return p;
+        }
+        if let Some(slot) = unwatched_slot() {
+            slot.count_alloc_unwatched(size);
+            let p = call();
+            if p.is_null() {
+                slot.uncount_alloc_unwatched(size);
             }
             return p;
         }
@@ -461,21 +514,33 @@ impl HeapSlot {
         }
     }
 
-    /// Opens a peak measurement: returns the peak to restore, and lowers it to the live level.
+    /// Opens a peak measurement on this thread, whose slot this is: returns the peak to
+    /// restore, and lowers it to the live level. Until the last one open is ended, allocations
+    /// keep the peak.
     #[inline(always)]
     pub(crate) fn open_peak(&self, live: i64) -> i64 {
         let saved = self.peak.load(Relaxed);
         self.peak.store(live, Relaxed);
+        WATCHES.set(WATCHES.get().wrapping_add(1));
+        UNWATCHED.set(ptr::null());
         saved
     }
 
-    /// Closes a peak measurement opened at `live`: returns how far the heap rose above it, and
-    /// puts back the enclosing measurement's peak (raised by this one's).
+    /// Ends a peak measurement: returns its peak, and puts back the enclosing measurement's
+    /// (`saved`, raised by this one's).
     #[inline(always)]
-    pub(crate) fn close_peak(&self, live: i64, saved: i64) -> u64 {
+    pub(crate) fn end_peak(&self, saved: i64) -> i64 {
         let peak = self.peak.load(Relaxed);
         self.peak.store(saved.max(peak), Relaxed);
-        peak.saturating_sub(live).max(0) as u64
+        WATCHES.set(WATCHES.get().saturating_sub(1));
+        refresh_unwatched();
+        peak
+    }
+
+    /// Ends a peak measurement opened at `live`: returns how far the heap rose above it.
+    #[inline(always)]
+    pub(crate) fn close_peak(&self, live: i64, saved: i64) -> u64 {
+        self.end_peak(saved).saturating_sub(live).max(0) as u64
     }
 }
 
@@ -539,6 +604,61 @@ mod tests {
             0,
             "a refused block never raised the heap"
         );
+    }
+
+    #[test]
+    fn a_refused_allocation_on_the_unwatched_path_is_taken_back() {
+        let counting = CountingAlloc {
+            inner: Exhausted,
+            reentrant: false,
+        };
+        let slot = this_thread();
+        assert!(
+            unwatched_slot().is_some(),
+            "no peak measurement is open here"
+        );
+        let before = slot.read();
+        let huge = Layout::from_size_align(1 << 40, 8).unwrap();
+        // SAFETY: a valid non-zero layout; nothing is returned to free.
+        let (p, z) = unsafe { (counting.alloc(huge), counting.alloc_zeroed(huge)) };
+        assert!(p.is_null() && z.is_null());
+        let after = slot.read();
+        assert_eq!(
+            (after.allocs, after.alloc_bytes),
+            (before.allocs, before.alloc_bytes)
+        );
+    }
+
+    #[test]
+    fn allocations_keep_the_peak_exactly_while_a_measurement_is_open_and_only_then() {
+        let counting = CountingAlloc::system();
+        let layout = Layout::from_size_align(1000, 8).unwrap();
+        let slot = this_thread();
+        let spike = || {
+            // SAFETY: a valid layout; the block is freed once with it.
+            unsafe { counting.dealloc(counting.alloc(layout), layout) }
+        };
+        assert!(unwatched_slot().is_some());
+        let outer_live = slot.read().live;
+        let outer = slot.open_peak(outer_live);
+        assert!(unwatched_slot().is_none(), "the outer measurement watches");
+        spike();
+        let inner_live = slot.read().live;
+        let inner = slot.open_peak(inner_live);
+        spike();
+        spike();
+        assert_eq!(slot.close_peak(inner_live, inner), 1000);
+        assert!(
+            unwatched_slot().is_none(),
+            "the outer measurement still watches"
+        );
+        assert_eq!(slot.close_peak(outer_live, outer), 1000);
+        assert!(unwatched_slot().is_some(), "nothing watches any more");
+        // Unwatched, a spike leaves the peak alone; the next measurement starts from the level.
+        spike();
+        let live = slot.read().live;
+        let saved = slot.open_peak(live);
+        assert_eq!(slot.close_peak(live, saved), 0);
     }
 
     #[test]
