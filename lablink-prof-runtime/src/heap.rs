@@ -253,24 +253,15 @@ impl HeapSlot {
         add(&self.allocs, 1);
     }
 
-    /// Takes back the allocation [`count_alloc_unwatched`](Self::count_alloc_unwatched)
-    /// counted last, which the inner allocator then refused.
-    #[cold]
-    #[inline(never)]
-    fn uncount_alloc_unwatched(&self, size: usize) {
-        add(&self.alloc_bytes, (size as u64).wrapping_neg());
-        add(&self.allocs, u64::MAX);
-    }
-
-    /// Takes back the allocation [`count_alloc`](Self::count_alloc) counted last, which the
-    /// inner allocator then refused: as if it had never been counted, peak included.
-    #[cold]
-    #[inline(never)]
+    /// Takes back the allocation counted last, which the inner allocator then refused: as if
+    /// it had never been counted, peak included.
     fn uncount_alloc(&self, size: usize) {
         let number = self.allocs.load(Relaxed);
         if self.raised_by.load(Relaxed) == number {
             self.peak
                 .store(self.peak_before_raise.load(Relaxed), Relaxed);
+            // Number `number` is counted again by the next allocation, which may not raise it.
+            self.raised_by.store(0, Relaxed);
         }
         self.allocs.store(number.wrapping_sub(1), Relaxed);
         add(&self.alloc_bytes, (size as u64).wrapping_neg());
@@ -308,6 +299,16 @@ fn counted_free(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
     leak::on_free(slot, ptr);
 }
 
+/// Takes back an allocation counted on a fast path (in the thread's own slot, which those
+/// paths reach through `UNWATCHED` and `FAST`) that the inner allocator then refused. The slot
+/// is looked up again here, so that the fast paths keep nothing but the size across the call.
+#[cold]
+#[inline(never)]
+fn take_back_refused(size: usize) {
+    // SAFETY: a fast path was taken, so `SLOT` is claimed: a reference to a static.
+    unsafe { &*SLOT.get() }.uncount_alloc(size);
+}
+
 /// The general path of an allocation the inner allocator has answered with `p`.
 #[cold]
 #[inline(never)]
@@ -317,11 +318,14 @@ fn general_alloc(p: *mut u8, size: usize) {
     }
 }
 
-/// The general path of a free.
+/// The general path of a free, the free itself included: kept out of the fast path, which then
+/// holds nothing across a call and ends in a jump to the inner allocator.
 #[cold]
 #[inline(never)]
-fn general_free(ptr: *mut u8, size: usize) {
-    counted_free(slot_for_allocator(), ptr, size);
+unsafe fn general_dealloc<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
+    counted_free(slot_for_allocator(), ptr, layout.size());
+    // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is passed on.
+    unsafe { inner.dealloc(ptr, layout) }
 }
 
 /// Runs a call of the wrapped allocator, with this thread's counting turned aside if the
@@ -417,21 +421,16 @@ impl<A> CountingAlloc<A> {
         }
         if let Some(slot) = unwatched_slot() {
             slot.count_alloc_unwatched(size);
-            let p = call();
-            if p.is_null() {
-                slot.uncount_alloc_unwatched(size);
-            }
-            return p;
-        }
-        let Some(slot) = fast_slot() else {
+        } else if let Some(slot) = fast_slot() {
+            slot.count_alloc(size);
+        } else {
             let p = call();
             general_alloc(p, size);
             return p;
-        };
-        slot.count_alloc(size);
+        }
         let p = call();
         if p.is_null() {
-            slot.uncount_alloc(size);
+            take_back_refused(size);
         }
         p
     }
@@ -466,10 +465,11 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
             }
             return;
         }
-        match fast_slot() {
-            Some(slot) => slot.count_free(layout.size()),
-            None => general_free(ptr, layout.size()),
-        }
+        let Some(slot) = fast_slot() else {
+            // SAFETY: as below.
+            return unsafe { general_dealloc(&self.inner, ptr, layout) };
+        };
+        slot.count_free(layout.size());
         // Last, so that the call is a tail call.
         // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is passed on.
         unsafe { self.inner.dealloc(ptr, layout) }
@@ -659,6 +659,40 @@ mod tests {
         let live = slot.read().live;
         let saved = slot.open_peak(live);
         assert_eq!(slot.close_peak(live, saved), 0);
+    }
+
+    #[test]
+    fn a_refusal_puts_back_only_a_peak_its_own_allocation_raised() {
+        let (counting, exhausted) = (
+            CountingAlloc::system(),
+            CountingAlloc {
+                inner: Exhausted,
+                reentrant: false,
+            },
+        );
+        let (small, spike, huge) = (
+            Layout::from_size_align(64, 8).unwrap(),
+            Layout::from_size_align(1000, 8).unwrap(),
+            Layout::from_size_align(1 << 40, 8).unwrap(),
+        );
+        let slot = this_thread();
+        // SAFETY: valid layouts; each block is freed once with the layout it was made with.
+        unsafe {
+            let kept = counting.alloc(small);
+            let live = slot.read().live;
+            let saved = slot.open_peak(live);
+            counting.dealloc(counting.alloc(spike), spike);
+            assert!(
+                exhausted.alloc(huge).is_null(),
+                "raised the peak, and was taken back"
+            );
+            assert_eq!(slot.close_peak(live, saved), 1000);
+            // The next allocation has the refused one's number, but raises no peak.
+            let saved = slot.open_peak(live);
+            counting.dealloc(kept, small);
+            assert!(exhausted.alloc(small).is_null());
+            assert_eq!(slot.close_peak(live, saved), 0);
+        }
     }
 
     #[test]
