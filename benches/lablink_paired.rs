@@ -12,10 +12,12 @@
 //! `cargo test --benches` does), it runs one round of each as a check.
 
 mod lablink_flow;
+mod paired;
 
 use std::time::{Duration, Instant};
 
 use lablink_flow::{ON_DISK, command_flow, database_places, flow_database, with_recording};
+use paired::{median, ratio_with_interval};
 
 #[global_allocator]
 static ALLOC: lablink_prof::CountingAlloc = lablink_prof::CountingAlloc::system();
@@ -68,48 +70,14 @@ fn report(place: &str, rounds: &[[Duration; 2]]) {
         .iter()
         .map(|r| r[1].as_secs_f64() / r[0].as_secs_f64())
         .collect();
-    let (low, high) = bootstrap_interval(&ratios);
     println!(
         "command flow, 1,000 commands, database {place}: {} rounds\n  \
          unprofiled  median {:.3} ms\n  \
          profiled    median {:.3} ms\n  \
-         profiled / unprofiled, median of the rounds: {:.4}x (95% interval {low:.4}x to {high:.4}x)",
+         profiled / unprofiled, median of the rounds: {}",
         rounds.len(),
         median_ms(0),
         median_ms(1),
-        median(ratios.clone()),
+        ratio_with_interval(&ratios),
     );
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
-/// The 2.5th and 97.5th percentiles of the median over 2,000 resamples of `values` (drawn with
-/// a fixed-seed generator, so a run's interval is reproducible from its ratios).
-fn bootstrap_interval(values: &[f64]) -> (f64, f64) {
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = || {
-        // xorshift64*
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    };
-    let mut medians: Vec<f64> = (0..2000)
-        .map(|_| {
-            let resample = (0..values.len())
-                .map(|_| values[(next() % values.len() as u64) as usize])
-                .collect();
-            median(resample)
-        })
-        .collect();
-    medians.sort_by(f64::total_cmp);
-    (medians[50], medians[1949])
 }
