@@ -434,3 +434,33 @@ fn a_spike_after_a_profiled_call_ends_is_still_seen_by_the_measurement_around_it
     });
     assert!(awaited.peak_bytes >= 3 * MIB as u64, "{awaited:?}");
 }
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+fn region_across_lines() -> lablink_prof::HeapStats {
+    let region = { drop(vec![1u8; 2 * MIB]); lablink_prof::HeapRegion::start() }; // L:region_start
+    let v = vec![1u8; MIB]; // L:region_alloc
+    drop(v); // L:region_drop
+    let stats = region.finish(); // L:region_finish
+    drop(vec![1u8; MIB / 2]); // L:after_region
+    stats
+}
+
+#[test]
+fn a_region_across_lines_of_a_profiled_function_sees_its_peak() {
+    record();
+    let stats = region_across_lines();
+    assert_eq!(stats.alloc_bytes, MIB as u64);
+    assert_eq!(stats.net_bytes, 0);
+    assert_eq!(stats.peak_bytes, MIB as u64);
+    let f = function("region_across_lines");
+    // The spike before the region began in its line is the line's, not the region's.
+    assert_eq!(line(&f, "L:region_start").peak_bytes, 2 * MIB as u64);
+    assert_eq!(line(&f, "L:region_alloc").peak_bytes, MIB as u64);
+    assert_eq!(line(&f, "L:region_drop").peak_bytes, 0);
+    assert_eq!(line(&f, "L:region_finish").peak_bytes, 0);
+    assert_eq!(line(&f, "L:after_region").peak_bytes, MIB as u64 / 2);
+    // The call as a whole, seen from a measurement around it, rose by its highest spike.
+    let (_, around) = lablink_prof::measure(region_across_lines);
+    assert_eq!(around.peak_bytes, 2 * MIB as u64);
+}

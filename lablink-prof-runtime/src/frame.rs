@@ -18,7 +18,7 @@ use std::sync::atomic::{
 };
 
 use crate::clock;
-use crate::heap::{self, HeapSlot};
+use crate::heap::{self, HeapSlot, PeakSave};
 use crate::site::FunctionSite;
 use crate::table::{LineTable, bump, raise};
 use crate::thread;
@@ -55,8 +55,10 @@ pub struct Frame {
     line_freed_bytes: AtomicU64,
     line_allocs: AtomicU64,
     line_live: AtomicI64,
-    /// The heap peak of the enclosing measurement, to put back when this call ends.
+    /// The enclosing heap measurement's peak and set-aside peaks, to put back when this call
+    /// ends (see `HeapSlot::open_peak`).
     outer_peak: AtomicI64,
+    outer_carried: AtomicI64,
     /// The current frame this call replaced (see [`Frame::activate`]), while it is current.
     outer_frame: AtomicPtr<Frame>,
     /// Whether this frame is the thread's current one: from `activate` to the end of the call,
@@ -131,6 +133,7 @@ impl Frame {
             line_allocs: AtomicU64::new(0),
             line_live: AtomicI64::new(0),
             outer_peak: AtomicI64::new(0),
+            outer_carried: AtomicI64::new(0),
             outer_frame: AtomicPtr::new(std::ptr::null_mut()),
             activated: AtomicBool::new(false),
             suspended_at: AtomicU64::new(0),
@@ -175,7 +178,7 @@ impl Frame {
             None
         };
         let reading = heap.map(HeapSlot::read).unwrap_or_default();
-        let outer_peak = heap.map_or(0, |h| h.open_peak(reading.live));
+        let outer = heap.map(|h| h.open_peak(reading.live)).unwrap_or_default();
         let now = clock::now();
         Frame {
             table: AtomicPtr::new(std::ptr::from_ref(table).cast_mut()),
@@ -195,7 +198,8 @@ impl Frame {
             line_freed_bytes: AtomicU64::new(reading.freed_bytes),
             line_allocs: AtomicU64::new(reading.allocs),
             line_live: AtomicI64::new(reading.live),
-            outer_peak: AtomicI64::new(outer_peak),
+            outer_peak: AtomicI64::new(outer.peak),
+            outer_carried: AtomicI64::new(outer.carried),
             outer_frame: AtomicPtr::new(std::ptr::null_mut()),
             activated: AtomicBool::new(false),
             suspended_at: AtomicU64::new(0),
@@ -311,30 +315,60 @@ impl Frame {
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn close_line_heap(&self, heap: &HeapSlot, slot: &crate::table::LineSlot) {
-        let now = heap.read();
+        // The thread's counters that lines show (not its frees, which only regions report).
+        let alloc_bytes = heap.alloc_bytes.load(Relaxed);
+        let freed_bytes = heap.freed_bytes.load(Relaxed);
+        let allocs = heap.allocs.load(Relaxed);
+        let live = alloc_bytes.wrapping_sub(freed_bytes) as i64;
         bump(
             &slot.alloc_bytes,
-            now.alloc_bytes - self.line_alloc_bytes.load(Relaxed),
+            alloc_bytes.wrapping_sub(self.line_alloc_bytes.load(Relaxed)),
         );
         bump(
             &slot.freed_bytes,
-            now.freed_bytes - self.line_freed_bytes.load(Relaxed),
+            freed_bytes.wrapping_sub(self.line_freed_bytes.load(Relaxed)),
         );
-        bump(&slot.allocs, now.allocs - self.line_allocs.load(Relaxed));
-        let line_live = self.line_live.load(Relaxed);
-        let peak = heap.peak.load(Relaxed);
-        raise(
-            &slot.peak_bytes,
-            peak.saturating_sub(line_live).max(0) as u64,
+        bump(
+            &slot.allocs,
+            allocs.wrapping_sub(self.line_allocs.load(Relaxed)),
         );
+        let peak = heap.end_line_peak(live);
+        self.raise_line_peak(slot, peak);
+        self.line_alloc_bytes.store(alloc_bytes, Relaxed);
+        self.line_freed_bytes.store(freed_bytes, Relaxed);
+        self.line_allocs.store(allocs, Relaxed);
+        self.line_live.store(live, Relaxed);
+        // Last, so that nothing but the line's slot is kept across the call.
         raise(&slot.mem_usage_bytes, heap::process_live_bytes());
-        self.outer_peak
-            .store(self.outer_peak.load(Relaxed).max(peak), Relaxed);
-        heap.peak.store(now.live, Relaxed);
-        self.line_alloc_bytes.store(now.alloc_bytes, Relaxed);
-        self.line_freed_bytes.store(now.freed_bytes, Relaxed);
-        self.line_allocs.store(now.allocs, Relaxed);
-        self.line_live.store(now.live, Relaxed);
+    }
+
+    /// Raises the running line's Peak to how far `peak` is above the line's starting level.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn raise_line_peak(&self, slot: &crate::table::LineSlot, peak: i64) {
+        // Wrapping: a heap of 2^63 bytes, where the difference could overflow, does not exist.
+        // Below zero when a heap region began in the line after memory was freed in it.
+        let above = peak.wrapping_sub(self.line_live.load(Relaxed)).max(0);
+        raise(&slot.peak_bytes, above as u64);
+    }
+
+    /// A heap region begins in this frame's running line and takes the thread's peak over until
+    /// it ends: the line's Peak so far is raised now.
+    pub(crate) fn note_line_peak_before_region(&self) {
+        let (Some(heap), Some(table)) = (self.heap(), self.table()) else {
+            return;
+        };
+        if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
+            self.raise_line_peak(slot, heap.peak.load(Relaxed));
+        }
+    }
+
+    /// The enclosing heap measurement's state, saved when this call's began.
+    fn outer_heap(&self) -> PeakSave {
+        PeakSave::new(
+            self.outer_peak.load(Relaxed),
+            self.outer_carried.load(Relaxed),
+        )
     }
 }
 
@@ -418,7 +452,7 @@ impl Frame {
         if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
             self.close_line_heap(heap, slot);
         }
-        heap.end_peak(self.outer_peak.load(Relaxed));
+        heap.end_peak(self.outer_heap());
         self.heap.store(std::ptr::null_mut(), Relaxed);
     }
 
@@ -433,7 +467,9 @@ impl Frame {
             return;
         }
         let reading = slot.read();
-        self.outer_peak.store(slot.open_peak(reading.live), Relaxed);
+        let outer = slot.open_peak(reading.live);
+        self.outer_peak.store(outer.peak, Relaxed);
+        self.outer_carried.store(outer.carried, Relaxed);
         self.line_alloc_bytes.store(reading.alloc_bytes, Relaxed);
         self.line_freed_bytes.store(reading.freed_bytes, Relaxed);
         self.line_allocs.store(reading.allocs, Relaxed);
@@ -469,7 +505,7 @@ impl Frame {
             self.primitive,
         );
         if let Some(heap) = self.heap() {
-            heap.end_peak(self.outer_peak.load(Relaxed));
+            heap.end_peak(self.outer_heap());
         }
         if !self.is_async {
             let depth = table.depth.load(Relaxed);

@@ -29,6 +29,31 @@ use std::sync::atomic::{
 
 use crate::leak::{self, LiveTable};
 
+/// `HeapSlot::carried` when no line has ended since the innermost measurement began.
+const NOTHING_CARRIED: i64 = i64::MIN;
+
+/// What a peak measurement puts back when it ends: the enclosing measurement's state.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PeakSave {
+    pub(crate) peak: i64,
+    pub(crate) carried: i64,
+}
+
+impl PeakSave {
+    pub(crate) fn new(peak: i64, carried: i64) -> Self {
+        PeakSave { peak, carried }
+    }
+}
+
+impl Default for PeakSave {
+    fn default() -> Self {
+        PeakSave {
+            peak: 0,
+            carried: NOTHING_CARRIED,
+        }
+    }
+}
+
 /// How many threads at once get a slot of their own.
 pub const THREAD_SLOTS: usize = 1024;
 
@@ -40,8 +65,12 @@ pub(crate) struct HeapSlot {
     pub(crate) freed_bytes: AtomicU64,
     pub(crate) allocs: AtomicU64,
     pub(crate) frees: AtomicU64,
-    /// The highest `live` has been since the innermost open measurement lowered it.
+    /// The highest `live` has been since the innermost open measurement, or the running line
+    /// of a profiled call, lowered it.
     pub(crate) peak: AtomicI64,
+    /// The highest of the peaks that lines set aside when they ended (see `end_line_peak`) since
+    /// the innermost open measurement began, or `NOTHING_CARRIED`.
+    carried: AtomicI64,
     /// What `peak` was before the last allocation that raised it, and that allocation's number
     /// (`allocs` once counted): an allocation counted before the inner allocator answers, and
     /// then refused by it, takes its raise of the peak back with these.
@@ -62,6 +91,7 @@ const EMPTY_SLOT: HeapSlot = HeapSlot {
     allocs: AtomicU64::new(0),
     frees: AtomicU64::new(0),
     peak: AtomicI64::new(0),
+    carried: AtomicI64::new(NOTHING_CARRIED),
     peak_before_raise: AtomicI64::new(0),
     raised_by: AtomicU64::new(0),
     shared: false,
@@ -186,6 +216,13 @@ fn fast_slot() -> Option<&'static HeapSlot> {
 fn unwatched_slot() -> Option<&'static HeapSlot> {
     // SAFETY: non-null values of `UNWATCHED` are values of `FAST`.
     unsafe { UNWATCHED.get().as_ref() }
+}
+
+/// One peak measurement of this thread has ended.
+#[inline(always)]
+fn leave_watch() {
+    WATCHES.set(WATCHES.get().saturating_sub(1));
+    refresh_unwatched();
 }
 
 /// Sets `UNWATCHED` from `FAST` and the open peak measurements.
@@ -514,33 +551,61 @@ impl HeapSlot {
         }
     }
 
-    /// Opens a peak measurement on this thread, whose slot this is: returns the peak to
-    /// restore, and lowers it to the live level. Until the last one open is ended, allocations
-    /// keep the peak.
+    /// Opens a peak measurement on this thread, whose slot this is: lowers the peak to the live
+    /// level, and returns what to put back when it ends. Until the last one open has ended,
+    /// allocations keep the peak.
     #[inline(always)]
-    pub(crate) fn open_peak(&self, live: i64) -> i64 {
-        let saved = self.peak.load(Relaxed);
+    pub(crate) fn open_peak(&self, live: i64) -> PeakSave {
+        let saved = PeakSave {
+            peak: self.peak.load(Relaxed),
+            carried: self.carried.load(Relaxed),
+        };
         self.peak.store(live, Relaxed);
+        self.carried.store(NOTHING_CARRIED, Relaxed);
         WATCHES.set(WATCHES.get().wrapping_add(1));
         UNWATCHED.set(ptr::null());
         saved
     }
 
-    /// Ends a peak measurement: returns its peak, and puts back the enclosing measurement's
-    /// (`saved`, raised by this one's).
+    /// A line of the profiled call whose measurement is open ends at `live`: returns the line's
+    /// peak, sets it aside for the measurement, and starts the next line's at `live`.
     #[inline(always)]
-    pub(crate) fn end_peak(&self, saved: i64) -> i64 {
+    pub(crate) fn end_line_peak(&self, live: i64) -> i64 {
         let peak = self.peak.load(Relaxed);
-        self.peak.store(saved.max(peak), Relaxed);
-        WATCHES.set(WATCHES.get().saturating_sub(1));
-        refresh_unwatched();
+        self.carried
+            .store(self.carried.load(Relaxed).max(peak), Relaxed);
+        self.peak.store(live, Relaxed);
         peak
     }
 
-    /// Ends a peak measurement opened at `live`: returns how far the heap rose above it.
+    /// Ends a measurement that nests within its enclosing one (a profiled call): returns its
+    /// peak, and puts back the enclosing measurement's, raised by it.
     #[inline(always)]
-    pub(crate) fn close_peak(&self, live: i64, saved: i64) -> u64 {
-        self.end_peak(saved).saturating_sub(live).max(0) as u64
+    pub(crate) fn end_peak(&self, saved: PeakSave) -> i64 {
+        let peak = self.peak.load(Relaxed).max(self.carried.load(Relaxed));
+        self.peak.store(saved.peak.max(peak), Relaxed);
+        self.carried.store(saved.carried, Relaxed);
+        leave_watch();
+        peak
+    }
+
+    /// Ends a heap region's measurement opened at `live`: returns how far the heap rose above it.
+    ///
+    /// A region may begin in one statement of a profiled call and end in another: lines of the
+    /// call then ended while it was open, and set their peaks aside in it. The running line
+    /// keeps its own peak (all of it within the region), and the call's measurement takes the
+    /// rest: the ended lines', and the peak of the line the region began in, up to its start.
+    pub(crate) fn close_peak(&self, live: i64, saved: PeakSave) -> u64 {
+        let carried = self.carried.load(Relaxed);
+        let peak = if carried == NOTHING_CARRIED {
+            self.end_peak(saved)
+        } else {
+            self.carried
+                .store(saved.carried.max(saved.peak).max(carried), Relaxed);
+            leave_watch();
+            self.peak.load(Relaxed).max(carried)
+        };
+        peak.saturating_sub(live).max(0) as u64
     }
 }
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::heap::{self, HeapReading};
+use crate::heap::{self, HeapReading, PeakSave};
 use crate::leak::{self, LiveTable};
 use crate::registry;
 
@@ -88,7 +88,7 @@ impl fmt::Display for HeapStats {
 #[must_use = "call finish() to read the figures"]
 pub struct HeapRegion {
     start: HeapReading,
-    saved_peak: i64,
+    saved_peak: PeakSave,
     tracking: Option<*mut LiveTable>,
     finished: bool,
 }
@@ -97,6 +97,9 @@ impl HeapRegion {
     /// Starts measuring.
     pub fn start() -> Self {
         let slot = heap::this_thread();
+        if let Some(frame) = crate::thread::current_frame() {
+            frame.note_line_peak_before_region();
+        }
         let start = slot.read();
         HeapRegion {
             saved_peak: slot.open_peak(start.live),
