@@ -316,9 +316,9 @@ impl Frame {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn close_line_heap(&self, heap: &HeapSlot, slot: &crate::table::LineSlot) {
         // The thread's counters that lines show (not its frees, which only regions report).
-        let alloc_bytes = heap.alloc_bytes.load(Relaxed);
-        let freed_bytes = heap.freed_bytes.load(Relaxed);
-        let allocs = heap.allocs.load(Relaxed);
+        let alloc_bytes = heap.allocated.bytes.load(Relaxed);
+        let freed_bytes = heap.freed.bytes.load(Relaxed);
+        let allocs = heap.allocated.blocks.load(Relaxed);
         let live = alloc_bytes.wrapping_sub(freed_bytes) as i64;
         bump(
             &slot.alloc_bytes,

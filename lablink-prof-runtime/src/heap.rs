@@ -5,15 +5,16 @@
 //! and counts every allocation and free in the calling thread's own [`HeapSlot`]: bytes and blocks
 //! allocated and freed, the live heap, and its high-water mark. The high-water mark is kept only
 //! while a measurement that reads it is open on the thread (a profiled call, a heap region):
-//! elsewhere an allocation counts its bytes and its block and nothing more. A slot is written only
-//! by its thread, with relaxed loads and stores (plain moves on x86-64): no lock and no shared
-//! read-modify-write on the allocation path. The slots sit in one static array so that the
-//! process's live heap is the sum over them; a thread claims one on its first allocation (one
-//! compare-and-swap, once per thread). Threads beyond [`THREAD_SLOTS`] share one more slot, updated
-//! with atomic adds: still exact for the process, but their per-line memory figures are left out. A
-//! thread's slot goes back to the pool when the thread ends ([`slot_release`]), with its counts:
-//! the next thread to claim it continues them, so the process's figures stay exact, and the limit
-//! is on threads alive at once rather than threads ever started.
+//! elsewhere an allocation counts its bytes and its block (at once, see [`counter_pair`]) and
+//! nothing more. A slot is written only by its thread, with relaxed loads and stores (plain moves
+//! on x86-64): no lock and no shared read-modify-write on the allocation path. The slots sit in one
+//! static array so that the process's live heap is the sum over them; a thread claims one on its
+//! first allocation (one compare-and-swap, once per thread). Threads beyond [`THREAD_SLOTS`] share
+//! one more slot, updated with atomic adds: still exact for the process, but their per-line memory
+//! figures are left out. A thread's slot goes back to the pool when the thread ends
+//! ([`slot_release`]), with its counts: the next thread to claim it continues them, so the
+//! process's figures stay exact, and the limit is on threads alive at once rather than threads ever
+//! started.
 //!
 //! Memory freed on another thread than the one that allocated it counts as freed on the thread
 //! that frees it: that thread's net goes down, the allocating thread's stays up. The process's
@@ -27,6 +28,7 @@ use std::sync::atomic::{
     Ordering::{Acquire, Relaxed, Release},
 };
 
+use crate::counter_pair::{self, CounterPair};
 use crate::leak::{self, LiveTable};
 
 /// `HeapSlot::carried` when no line has ended since the innermost measurement began.
@@ -61,10 +63,10 @@ pub const THREAD_SLOTS: usize = 1024;
 #[derive(Debug)]
 #[repr(align(128))] // two cache lines: the adjacent-line prefetcher fetches lines in pairs
 pub(crate) struct HeapSlot {
-    pub(crate) alloc_bytes: AtomicU64,
-    pub(crate) freed_bytes: AtomicU64,
-    pub(crate) allocs: AtomicU64,
-    pub(crate) frees: AtomicU64,
+    /// Bytes and blocks allocated.
+    pub(crate) allocated: CounterPair,
+    /// Bytes and blocks freed.
+    pub(crate) freed: CounterPair,
     /// The highest `live` has been since the innermost open measurement, or the running line
     /// of a profiled call, lowered it.
     pub(crate) peak: AtomicI64,
@@ -72,8 +74,8 @@ pub(crate) struct HeapSlot {
     /// the innermost open measurement began, or `NOTHING_CARRIED`.
     carried: AtomicI64,
     /// What `peak` was before the last allocation that raised it, and that allocation's number
-    /// (`allocs` once counted): an allocation counted before the inner allocator answers, and
-    /// then refused by it, takes its raise of the peak back with these.
+    /// (`allocated.blocks` once counted): an allocation counted before the inner allocator
+    /// answers, and then refused by it, takes its raise of the peak back with these.
     peak_before_raise: AtomicI64,
     raised_by: AtomicU64,
     /// Whether several threads write this slot (the overflow slot).
@@ -86,10 +88,8 @@ pub(crate) struct HeapSlot {
 
 #[allow(clippy::declare_interior_mutable_const)] // used only to fill the array below
 const EMPTY_SLOT: HeapSlot = HeapSlot {
-    alloc_bytes: AtomicU64::new(0),
-    freed_bytes: AtomicU64::new(0),
-    allocs: AtomicU64::new(0),
-    frees: AtomicU64::new(0),
+    allocated: CounterPair::new(),
+    freed: CounterPair::new(),
     peak: AtomicI64::new(0),
     carried: AtomicI64::new(NOTHING_CARRIED),
     peak_before_raise: AtomicI64::new(0),
@@ -124,8 +124,11 @@ thread_local! {
     /// own (not the overflow slot), and no live-block table open. Null otherwise, which sends
     /// the allocator down the general path. One load and one test decide the fast path.
     static FAST: Cell<*const HeapSlot> = const { Cell::new(ptr::null()) };
-    /// `FAST` while no peak measurement is open on this thread, else null. An allocation with
-    /// no one watching the peak counts its bytes and block and nothing more.
+    /// `FAST` where the processor lets a counter pair be added to at once
+    /// ([`counter_pair::at_once_is_atomic`]), else null.
+    static PAIRED: Cell<*const HeapSlot> = const { Cell::new(ptr::null()) };
+    /// `PAIRED` while no peak measurement is open on this thread, else null. An allocation with
+    /// no one watching the peak counts its bytes and block, at once, and nothing more.
     static UNWATCHED: Cell<*const HeapSlot> = const { Cell::new(ptr::null()) };
     /// How many peak measurements are open on this thread (frames, regions).
     static WATCHES: Cell<u32> = const { Cell::new(0) };
@@ -211,10 +214,18 @@ fn fast_slot() -> Option<&'static HeapSlot> {
     unsafe { FAST.get().as_ref() }
 }
 
-/// This thread's slot if the fast path is open and no peak measurement is (see `UNWATCHED`).
+/// This thread's slot if the fast path is open and its counter pairs can be added to at once
+/// (see `PAIRED`).
+#[inline(always)]
+fn paired_slot() -> Option<&'static HeapSlot> {
+    // SAFETY: non-null values of `PAIRED` are values of `FAST`.
+    unsafe { PAIRED.get().as_ref() }
+}
+
+/// `paired_slot`, if no peak measurement is open either (see `UNWATCHED`).
 #[inline(always)]
 fn unwatched_slot() -> Option<&'static HeapSlot> {
-    // SAFETY: non-null values of `UNWATCHED` are values of `FAST`.
+    // SAFETY: non-null values of `UNWATCHED` are values of `PAIRED`.
     unsafe { UNWATCHED.get().as_ref() }
 }
 
@@ -225,11 +236,11 @@ fn leave_watch() {
     refresh_unwatched();
 }
 
-/// Sets `UNWATCHED` from `FAST` and the open peak measurements.
+/// Sets `UNWATCHED` from `PAIRED` and the open peak measurements.
 #[inline(always)]
 fn refresh_unwatched() {
     UNWATCHED.set(if WATCHES.get() == 0 {
-        FAST.get()
+        PAIRED.get()
     } else {
         ptr::null()
     });
@@ -243,6 +254,11 @@ pub(crate) fn refresh_fast_path() {
     let fast =
         !slot.is_null() && unsafe { !(*slot).shared && (*slot).live_table.load(Relaxed).is_null() };
     FAST.set(if fast { slot } else { ptr::null() });
+    PAIRED.set(if fast && counter_pair::at_once_is_atomic() {
+        slot
+    } else {
+        ptr::null()
+    });
     refresh_unwatched();
 }
 
@@ -257,23 +273,17 @@ pub fn process_live_bytes() -> u64 {
     sum.max(0) as u64
 }
 
-/// Adds to a counter that only this thread writes.
-#[inline(always)]
-fn add(counter: &AtomicU64, by: u64) {
-    counter.store(counter.load(Relaxed).wrapping_add(by), Relaxed);
-}
-
 impl HeapSlot {
     /// Counts an allocation of `size` bytes in a slot only this thread writes.
     #[inline(always)]
     fn count_alloc(&self, size: usize) {
         // The live heap is derived (allocated less freed) rather than kept: a counter updated
         // by both `alloc` and `dealloc` would chain every pair of calls through one location.
-        let allocated = self.alloc_bytes.load(Relaxed).wrapping_add(size as u64);
-        self.alloc_bytes.store(allocated, Relaxed);
-        let number = self.allocs.load(Relaxed).wrapping_add(1);
-        self.allocs.store(number, Relaxed);
-        let live = allocated.wrapping_sub(self.freed_bytes.load(Relaxed)) as i64;
+        let allocated = self.allocated.bytes.load(Relaxed).wrapping_add(size as u64);
+        self.allocated.bytes.store(allocated, Relaxed);
+        let number = self.allocated.blocks.load(Relaxed).wrapping_add(1);
+        self.allocated.blocks.store(number, Relaxed);
+        let live = allocated.wrapping_sub(self.freed.bytes.load(Relaxed)) as i64;
         let peak = self.peak.load(Relaxed);
         if live > peak {
             self.peak_before_raise.store(peak, Relaxed);
@@ -282,33 +292,19 @@ impl HeapSlot {
         }
     }
 
-    /// Counts an allocation of `size` bytes in a slot only this thread writes, while no peak
-    /// measurement is open on the thread.
-    #[inline(always)]
-    fn count_alloc_unwatched(&self, size: usize) {
-        add(&self.alloc_bytes, size as u64);
-        add(&self.allocs, 1);
-    }
-
     /// Takes back the allocation counted last, which the inner allocator then refused: as if
     /// it had never been counted, peak included.
     fn uncount_alloc(&self, size: usize) {
-        let number = self.allocs.load(Relaxed);
+        let number = self.allocated.blocks.load(Relaxed);
         if self.raised_by.load(Relaxed) == number {
             self.peak
                 .store(self.peak_before_raise.load(Relaxed), Relaxed);
             // Number `number` is counted again by the next allocation, which may not raise it.
             self.raised_by.store(0, Relaxed);
         }
-        self.allocs.store(number.wrapping_sub(1), Relaxed);
-        add(&self.alloc_bytes, (size as u64).wrapping_neg());
-    }
-
-    /// Counts a free of `size` bytes in a slot only this thread writes.
-    #[inline(always)]
-    fn count_free(&self, size: usize) {
-        add(&self.freed_bytes, size as u64);
-        add(&self.frees, 1);
+        self.allocated.blocks.store(number.wrapping_sub(1), Relaxed);
+        let bytes = &self.allocated.bytes;
+        bytes.store(bytes.load(Relaxed).wrapping_sub(size as u64), Relaxed);
     }
 }
 
@@ -316,8 +312,7 @@ impl HeapSlot {
 #[inline(always)]
 fn counted_alloc(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
     if slot.shared {
-        slot.alloc_bytes.fetch_add(size as u64, Relaxed);
-        slot.allocs.fetch_add(1, Relaxed);
+        slot.allocated.add_shared(size as u64);
         return;
     }
     slot.count_alloc(size);
@@ -328,11 +323,10 @@ fn counted_alloc(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
 #[inline(always)]
 fn counted_free(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
     if slot.shared {
-        slot.freed_bytes.fetch_add(size as u64, Relaxed);
-        slot.frees.fetch_add(1, Relaxed);
+        slot.freed.add_shared(size as u64);
         return;
     }
-    slot.count_free(size);
+    slot.freed.add(size as u64, 1);
     leak::on_free(slot, ptr);
 }
 
@@ -375,10 +369,12 @@ fn aside<T>(reentrant: bool, call: impl FnOnce() -> T) -> (T, Option<&'static He
     }
     let own = SLOT.replace(&DISCARD);
     let fast = FAST.replace(ptr::null());
+    let paired = PAIRED.replace(ptr::null());
     let unwatched = UNWATCHED.replace(ptr::null());
     let result = call();
     SLOT.set(own);
     FAST.set(fast);
+    PAIRED.set(paired);
     UNWATCHED.set(unwatched);
     if ptr::eq(own, &DISCARD) {
         return (result, None);
@@ -457,7 +453,9 @@ impl<A> CountingAlloc<A> {
             return p;
         }
         if let Some(slot) = unwatched_slot() {
-            slot.count_alloc_unwatched(size);
+            // SAFETY: `UNWATCHED` is set only where adding at once is allowed, and to the
+            // thread's own slot, which no other thread writes.
+            unsafe { slot.allocated.add_at_once(size as u64) };
         } else if let Some(slot) = fast_slot() {
             slot.count_alloc(size);
         } else {
@@ -502,11 +500,16 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
             }
             return;
         }
-        let Some(slot) = fast_slot() else {
+        if let Some(slot) = paired_slot() {
+            // SAFETY: `PAIRED` is set only where adding at once is allowed, and to the thread's
+            // own slot, which no other thread writes.
+            unsafe { slot.freed.add_at_once(layout.size() as u64) };
+        } else if let Some(slot) = fast_slot() {
+            slot.freed.add(layout.size() as u64, 1);
+        } else {
             // SAFETY: as below.
             return unsafe { general_dealloc(&self.inner, ptr, layout) };
-        };
-        slot.count_free(layout.size());
+        }
         // Last, so that the call is a tail call.
         // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is passed on.
         unsafe { self.inner.dealloc(ptr, layout) }
@@ -540,13 +543,13 @@ pub(crate) struct HeapReading {
 impl HeapSlot {
     #[inline(always)]
     pub(crate) fn read(&self) -> HeapReading {
-        let alloc_bytes = self.alloc_bytes.load(Relaxed);
-        let freed_bytes = self.freed_bytes.load(Relaxed);
+        let alloc_bytes = self.allocated.bytes.load(Relaxed);
+        let freed_bytes = self.freed.bytes.load(Relaxed);
         HeapReading {
             alloc_bytes,
             freed_bytes,
-            allocs: self.allocs.load(Relaxed),
-            frees: self.frees.load(Relaxed),
+            allocs: self.allocated.blocks.load(Relaxed),
+            frees: self.freed.blocks.load(Relaxed),
             live: alloc_bytes.wrapping_sub(freed_bytes) as i64,
         }
     }

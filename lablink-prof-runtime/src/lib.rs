@@ -18,6 +18,7 @@ pub mod assertions;
 mod calibration;
 mod clock;
 mod config;
+mod counter_pair;
 pub mod error;
 mod exit;
 mod frame;
