@@ -706,7 +706,8 @@ mod tests {
             // SAFETY: a valid layout; the block is freed once with it.
             unsafe { counting.dealloc(counting.alloc(layout), layout) }
         };
-        assert!(unwatched_slot().is_some());
+        let unwatched = counter_pair::at_once_is_atomic();
+        assert_eq!(unwatched_slot().is_some(), unwatched);
         let outer_live = slot.read().live;
         let outer = slot.open_peak(outer_live);
         assert!(unwatched_slot().is_none(), "the outer measurement watches");
@@ -721,7 +722,11 @@ mod tests {
             "the outer measurement still watches"
         );
         assert_eq!(slot.close_peak(outer_live, outer), 1000);
-        assert!(unwatched_slot().is_some(), "nothing watches any more");
+        assert_eq!(
+            unwatched_slot().is_some(),
+            unwatched,
+            "nothing watches any more"
+        );
         // Unwatched, a spike leaves the peak alone; the next measurement starts from the level.
         spike();
         let live = slot.read().live;
@@ -761,6 +766,33 @@ mod tests {
             assert!(exhausted.alloc(small).is_null());
             assert_eq!(slot.close_peak(live, saved), 0);
         }
+    }
+
+    #[test]
+    fn without_adding_at_once_the_fast_paths_count_the_same() {
+        let counting = CountingAlloc::system();
+        let layout = Layout::from_size_align(100, 8).unwrap();
+        let slot = this_thread();
+        // As on a processor that does not promise atomic 16-byte stores.
+        PAIRED.set(ptr::null());
+        refresh_unwatched();
+        assert!(fast_slot().is_some() && unwatched_slot().is_none());
+        let before = slot.read();
+        // SAFETY: valid layouts; each block is freed once with the layout it was made with.
+        unsafe {
+            let a = counting.alloc(layout);
+            let b = counting.alloc_zeroed(layout);
+            counting.dealloc(a, layout);
+            counting.dealloc(b, layout);
+        }
+        let after = slot.read();
+        refresh_fast_path();
+        assert_eq!(
+            (after.allocs - before.allocs, after.frees - before.frees),
+            (2, 2)
+        );
+        assert_eq!(after.alloc_bytes - before.alloc_bytes, 200);
+        assert_eq!(after.freed_bytes - before.freed_bytes, 200);
     }
 
     #[test]
