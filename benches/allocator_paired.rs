@@ -2,13 +2,14 @@
 //!
 //! Each round times 200,000 pairs (a 64-byte allocation and its free) through each variant, one
 //! right after the other, in an order that rotates from round to round; with 2 threads, both
-//! time the same variant at once and the round takes the slower. The figures are the medians of
-//! the rounds' ratios to the system allocator, with 95% bootstrap intervals. Criterion's groups
-//! (`allocator`) time the variants seconds apart, and their run-to-run drift (several percent
-//! on this machine) is as large as the differences between the counting allocator, the floors
-//! and the target.
+//! time the same variant at once and the round takes the slower. A process's figure is the
+//! median of its rounds' ratios to the system allocator; five processes measure in turn, and
+//! the figure given is the median over them, with their range. Criterion's groups
+//! (`allocator`) time the variants seconds apart, and a single run of them moves by several
+//! percent from one process to the next (1.05x to 1.18x for the same build, on this machine):
+//! as much as the differences between the counting allocator, the floors and the target.
 //!
-//! `cargo bench --bench allocator_paired` (about 30 seconds). Run without `--bench` (as
+//! `cargo bench --bench allocator_paired` (about a minute). Run without `--bench` (as
 //! `cargo test --benches` does), it runs three rounds as a check.
 
 mod allocators;
@@ -18,11 +19,17 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use allocators::{Counting, FourCountersFloor, Installed, OneCounterFloor, SystemAlone};
-use paired::{median, ratio_with_interval};
+use paired::median;
 
 const PAIRS_PER_ROUND: u64 = 200_000;
-const ROUNDS: usize = 1_000;
+const ROUNDS: usize = 400;
 const WARM_UP_ROUNDS: usize = 20;
+/// How many processes measure, one after the other: a figure moves by a few percent from one
+/// process to the next (where the allocator's and the loop's data land), far more than within
+/// one, so the figure given is the median over processes.
+const PROCESSES: usize = 5;
+/// Set in the environment of a measuring process.
+const CHILD: &str = "LABLINK_ALLOCATOR_PAIRED_CHILD";
 
 /// The variants, timed in each round; the first is the reference.
 const VARIANTS: [&str; 6] = [
@@ -99,40 +106,98 @@ fn run(threads: usize, rounds: usize) -> Vec<[Duration; VARIANTS.len()]> {
         .collect()
 }
 
-fn report(threads: usize, rounds: &[[Duration; VARIANTS.len()]]) {
+/// One process's figures for `threads` threads: for each variant, the median time of a pair in
+/// nanoseconds and the median of the rounds' ratios to its reference (1 for a reference).
+fn measure(threads: usize) -> Vec<(f64, f64)> {
+    let rounds = run(threads, ROUNDS);
     let ns = |d: Duration| d.as_secs_f64() * 1e9 / PAIRS_PER_ROUND as f64;
+    (0..VARIANTS.len())
+        .map(|variant| {
+            let reference = REFERENCE[variant];
+            let ratios = rounds
+                .iter()
+                .map(|r| r[variant].as_secs_f64() / r[reference].as_secs_f64())
+                .collect();
+            (
+                median(rounds.iter().map(|r| ns(r[variant])).collect()),
+                median(ratios),
+            )
+        })
+        .collect()
+}
+
+/// Runs the measurement in `PROCESSES` fresh processes, one after the other, and returns each
+/// one's figures by thread count.
+fn in_processes() -> Vec<[Vec<(f64, f64)>; 2]> {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    (0..PROCESSES)
+        .map(|_| {
+            let out = std::process::Command::new(&exe)
+                .arg("--bench")
+                .env(CHILD, "1")
+                .output()
+                .expect("the benchmark runs itself");
+            assert!(out.status.success(), "a measuring process failed: {out:?}");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let figures = |threads: usize| -> Vec<(f64, f64)> {
+                text.lines()
+                    .filter_map(|l| l.strip_prefix(&format!("{threads} ")))
+                    .map(|l| {
+                        let (ns, ratio) = l.split_once(' ').expect("two figures");
+                        (ns.parse().unwrap(), ratio.parse().unwrap())
+                    })
+                    .collect()
+            };
+            [figures(1), figures(2)]
+        })
+        .collect()
+}
+
+fn report(threads: usize, processes: &[Vec<(f64, f64)>]) {
     println!(
-        "malloc+free 64 B, {threads} thread(s), {} rounds of {PAIRS_PER_ROUND} pairs:",
-        rounds.len()
+        "malloc+free 64 B, {threads} thread(s): {} processes, each the median of {ROUNDS} rounds \
+         of {PAIRS_PER_ROUND} pairs",
+        processes.len()
     );
     for (variant, name) in VARIANTS.iter().enumerate() {
-        let median_ns = median(rounds.iter().map(|r| ns(r[variant])).collect());
-        let reference = REFERENCE[variant];
-        if variant == reference {
+        let median_ns = median(processes.iter().map(|p| p[variant].0).collect());
+        if REFERENCE[variant] == variant {
             println!("  {name:<44} {median_ns:6.3} ns (reference)");
             continue;
         }
-        let ratios: Vec<f64> = rounds
+        let ratios: Vec<f64> = processes.iter().map(|p| p[variant].1).collect();
+        let (low, high) = ratios
             .iter()
-            .map(|r| r[variant].as_secs_f64() / r[reference].as_secs_f64())
-            .collect();
+            .fold((f64::MAX, f64::MIN), |(l, h), &r| (l.min(r), h.max(r)));
         println!(
-            "  {name:<44} {median_ns:6.3} ns  {}",
-            ratio_with_interval(&ratios)
+            "  {name:<44} {median_ns:6.3} ns  {:.4}x (processes: {low:.4}x to {high:.4}x)",
+            median(ratios.clone()),
         );
     }
 }
 
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
-    for threads in [1, 2] {
-        if !measuring {
+    if !measuring {
+        for threads in [1, 2] {
             run(threads, 3);
             println!(
                 "malloc+free 64 B, {threads} thread(s): three rounds run (pass --bench to measure)"
             );
-            continue;
         }
-        report(threads, &run(threads, ROUNDS));
+        return;
+    }
+    if std::env::var_os(CHILD).is_some() {
+        for threads in [1, 2] {
+            for (ns, ratio) in measure(threads) {
+                println!("{threads} {ns} {ratio}");
+            }
+        }
+        return;
+    }
+    let processes = in_processes();
+    for (i, threads) in [1, 2].into_iter().enumerate() {
+        let figures: Vec<_> = processes.iter().map(|p| p[i].clone()).collect();
+        report(threads, &figures);
     }
 }

@@ -2,6 +2,7 @@
 //! one right after the other, so that what drifts over a run (the disk, the CPU's clock, the
 //! neighbours on the host) drifts for all of them alike; a round's ratio is its own, and the
 //! figure is the median of the rounds' ratios with a 95% bootstrap interval.
+#![allow(dead_code)] // each benchmark uses its own subset
 
 /// The median of `values`.
 pub fn median(mut values: Vec<f64>) -> f64 {
