@@ -7,7 +7,7 @@
 //! The `#[line_profile]` attribute puts a `static` [`FunctionSite`] (the function's name, file,
 //! first line and source text) beside each profiled function, creates a [`Frame`] at the start of
 //! each call and calls [`Frame::enter`] before each statement. The first call of a function on a
-//! thread allocates that thread's [`LineTable`](table) for it (one counter slot per source line)
+//! thread allocates that thread's `LineTable` for it (one counter slot per source line)
 //! and registers it; from then on recording a statement reads the clock and updates that
 //! thread's slots with plain loads and stores: no allocation, no lock, no atomic
 //! read-modify-write. Reports ([`snapshot`]) add up every thread's tables, including those of
