@@ -442,7 +442,9 @@ impl<A> CountingAlloc<A> {
     /// On the fast paths it is counted before the call, which then ends the function but for
     /// one test: measured faster than counting after it (`cargo bench --bench allocator`). A
     /// null answer takes the count back. With no peak measurement open on the thread, the
-    /// count is two additions; with one open, the allocation also raises the peak.
+    /// count is one addition to the bytes-and-blocks pair (two where the processor does not
+    /// allow it at once, see `counter_pair`); with one open, the allocation also raises the
+    /// peak.
     #[inline(always)]
     fn allocate(&self, size: usize, call: impl FnOnce() -> *mut u8) -> *mut u8 {
         if self.reentrant {
