@@ -400,6 +400,18 @@ fn spike_after_a_profiled_callee() -> usize {
     a + b
 }
 
+/// As `allocates_across_awaits`, for another test: each test reads its own functions' totals.
+#[line_profile]
+async fn awaits_a_few_times(rounds: usize) -> usize {
+    let mut kept = 0;
+    for _ in 0..rounds {
+        let v = vec![7u8; 1000];
+        tokio::task::yield_now().await;
+        kept += v.len();
+    }
+    kept
+}
+
 #[line_profile]
 fn panics_in_a_profiled_callee() {
     panic!("on purpose");
@@ -411,8 +423,6 @@ fn panics_in_a_profiled_callee() {
 #[test]
 fn a_spike_after_a_profiled_call_ends_is_still_seen_by_the_measurement_around_it() {
     record();
-    // Its first call registers the callee's line table: the profiler's own bytes, on the line.
-    spike_in_another_callee();
     assert_eq!(spike_after_a_profiled_callee(), 6 * MIB);
     let f = function("spike_after_a_profiled_callee");
     assert_eq!(line(&f, "L:inner_call").peak_bytes, 3 * MIB as u64);
@@ -428,7 +438,7 @@ fn a_spike_after_a_profiled_call_ends_is_still_seen_by_the_measurement_around_it
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        assert_eq!(runtime.block_on(allocates_across_awaits(3)), 3000);
+        assert_eq!(runtime.block_on(awaits_a_few_times(3)), 3000);
         drop(runtime);
         make_and_drop()
     });
@@ -463,4 +473,44 @@ fn a_region_across_lines_of_a_profiled_function_sees_its_peak() {
     // The call as a whole, seen from a measurement around it, rose by its highest spike.
     let (_, around) = lablink_prof::measure(region_across_lines);
     assert_eq!(around.peak_bytes, 2 * MIB as u64);
+}
+
+#[line_profile]
+fn sets_up_recording() {}
+
+#[line_profile]
+fn never_called_before(n: usize) -> usize {
+    let v = vec![0u8; n];
+    v.len()
+}
+
+#[line_profile]
+fn never_called_before_either(n: usize) -> Vec<u8> {
+    vec![0u8; n]
+}
+
+#[rustfmt::skip] // the `// L:` tag must stay on its line
+#[line_profile]
+fn calls_a_function_the_first_time() -> usize {
+    let v = never_called_before_either(100); // L:first_call
+    v.len()
+}
+
+/// A profiled function's first call on a thread registers its line table: the recorder's own
+/// memory, which shows on no line of the program and in no heap region or assertion.
+#[test]
+fn a_profiled_functions_first_call_shows_only_the_programs_memory() {
+    record();
+    // The process's first recorded call also sets up the report at exit, once: counted.
+    sets_up_recording();
+    let (n, first) = lablink_prof::measure(|| never_called_before(10));
+    assert_eq!(n, 10);
+    assert_eq!((first.allocs, first.frees), (1, 1));
+    assert_eq!((first.alloc_bytes, first.net_bytes), (10, 0));
+    assert_eq!(first.peak_bytes, 10);
+    lablink_prof::assert_no_leaks!(calls_a_function_the_first_time());
+    let f = function("calls_a_function_the_first_time");
+    let call = line(&f, "L:first_call");
+    assert_eq!((call.allocs, call.alloc_bytes), (1, 100));
+    assert!(lablink_prof::recorder_bytes() > 0);
 }

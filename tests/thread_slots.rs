@@ -45,9 +45,8 @@ fn threads_started_one_after_another_beyond_the_slot_count_are_all_counted() {
     assert_eq!(alloc.allocs, threads as u64 + 1);
     assert_eq!(alloc.alloc_bytes, ((threads + 1) * KIB) as u64);
     // The leaked kibibytes still count in the process's live heap after their threads' slots
-    // went to later threads, to the byte; so does what the recorder keeps of each thread.
-    assert_eq!(
-        live_after - live_before,
-        (threads * KIB) as u64 + (recorder_after - recorder_before) as u64
-    );
+    // went to later threads, to the byte. What the recorder keeps of each thread does not: it
+    // is the profiler's memory, not the program's, and `recorder_bytes` reports it.
+    assert_eq!(live_after - live_before, (threads * KIB) as u64);
+    assert!(recorder_after > recorder_before);
 }

@@ -359,6 +359,30 @@ unsafe fn general_dealloc<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layou
     unsafe { inner.dealloc(ptr, layout) }
 }
 
+/// Runs `f` with this thread's allocations and frees counted in `DISCARD`, which nothing reads;
+/// returns what `f` returned and the thread's own slot pointer (`DISCARD` itself if this was
+/// already set aside, null if the thread has no slot yet).
+fn set_aside<T>(f: impl FnOnce() -> T) -> (T, *const HeapSlot) {
+    let own = SLOT.replace(&DISCARD);
+    let fast = FAST.replace(ptr::null());
+    let paired = PAIRED.replace(ptr::null());
+    let unwatched = UNWATCHED.replace(ptr::null());
+    let result = f();
+    SLOT.set(own);
+    FAST.set(fast);
+    PAIRED.set(paired);
+    UNWATCHED.set(unwatched);
+    (result, own)
+}
+
+/// Runs `f` with what it allocates and frees on this thread counted nowhere that is read: for
+/// the profiler's own bookkeeping (a function's line table, registered on its first call on a
+/// thread), which must show on no line, in no heap region and in no Mem usage. The recorder's
+/// memory is reported on its own (`recorder_bytes`).
+pub(crate) fn uncounted<T>(f: impl FnOnce() -> T) -> T {
+    set_aside(f).0
+}
+
 /// Runs a call of the wrapped allocator, with this thread's counting turned aside if the
 /// allocator is `reentrant`, and returns the thread's own slot to count the call in, or `None`
 /// if this call is itself nested in one being served.
@@ -367,15 +391,7 @@ fn aside<T>(reentrant: bool, call: impl FnOnce() -> T) -> (T, Option<&'static He
     if !reentrant {
         return (call(), Some(slot_for_allocator()));
     }
-    let own = SLOT.replace(&DISCARD);
-    let fast = FAST.replace(ptr::null());
-    let paired = PAIRED.replace(ptr::null());
-    let unwatched = UNWATCHED.replace(ptr::null());
-    let result = call();
-    SLOT.set(own);
-    FAST.set(fast);
-    PAIRED.set(paired);
-    UNWATCHED.set(unwatched);
+    let (result, own) = set_aside(call);
     if ptr::eq(own, &DISCARD) {
         return (result, None);
     }

@@ -9,6 +9,11 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{
+    AtomicUsize,
+    Ordering::{Acquire, Release},
+};
+use std::time::Duration;
 
 use crate::config::config;
 
@@ -42,12 +47,33 @@ pub(crate) fn start() {
     on_sigusr1();
 }
 
+/// Starts a writer thread running `work`, and returns once `work` has begun.
+///
+/// Everything the thread does from then on is the recorder's own, and is counted nowhere the
+/// program's heap figures come from (`heap::uncounted`); what std does to start it is counted,
+/// on this thread and on the new one, and is over by the time this returns, so that a program
+/// measuring its heap around its first profiled call sees the same figures every run.
 fn spawn(work: impl FnOnce() + Send + 'static) {
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+    let before = STARTED.load(Acquire);
+    let parent = std::thread::current();
     let started = std::thread::Builder::new()
         .name("lablink-prof-writer".to_owned())
-        .spawn(work);
-    if let Err(e) = started {
-        let _ = writeln!(std::io::stderr(), "lablink-prof: no writer thread: {e}");
+        .spawn(move || {
+            STARTED.fetch_add(1, Release);
+            parent.unpark();
+            drop(parent);
+            crate::heap::uncounted(work);
+        });
+    match started {
+        Ok(_) => {
+            while STARTED.load(Acquire) == before {
+                std::thread::park_timeout(Duration::from_millis(1));
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "lablink-prof: no writer thread: {e}");
+        }
     }
 }
 

@@ -41,17 +41,25 @@ pub(crate) fn lock() -> MutexGuard<'static, Registry> {
     REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Sets up what recording needs once per process: the clock's anchor, the calibration of the
+/// recorder's own cost, the report at exit and its writer thread. The calibration's table is the
+/// recorder's memory and is not counted; the report's setup is (std frees a thread's start-up
+/// memory on the thread itself, which would otherwise show as a free of memory never counted).
+pub(crate) fn set_up_recording() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        crate::clock::start();
+        crate::heap::uncounted(crate::calibration::calibrate);
+        crate::exit::install_exit_report();
+    });
+}
+
 /// Gives `site` its id if it has none yet, and returns the id.
 pub(crate) fn register_site(site: &'static FunctionSite, marker_type_name: &str) -> u32 {
     let mut registry = lock();
     let id = site.id();
     if id != 0 {
         return id;
-    }
-    if registry.sites.is_empty() {
-        crate::clock::start();
-        crate::calibration::calibrate();
-        crate::exit::install_exit_report();
     }
     registry.sites.push(RegisteredSite {
         site,

@@ -71,16 +71,27 @@ pub(crate) fn table_for(site: &'static FunctionSite, marker: &'static str) -> &'
     new_table(site, marker)
 }
 
+/// Makes and registers this thread's table for `site`. What that allocates is the recorder's
+/// own memory, not the program's: it is counted nowhere the program's figures come from.
 #[cold]
 #[inline(never)]
 fn new_table(site: &'static FunctionSite, marker: &'static str) -> &'static LineTable {
+    registry::set_up_recording();
+    // The handle is std's (made when the thread started, or now for a thread std did not
+    // start), and is freed by std when the thread ends: counted as the program's.
+    let thread = std::thread::current();
+    crate::heap::uncounted(|| register_table(site, marker, thread.name()))
+}
+
+fn register_table(
+    site: &'static FunctionSite,
+    marker: &'static str,
+    thread_name: Option<&str>,
+) -> &'static LineTable {
     let id = registry::register_site(site, marker);
     let mut state = STATE.get();
     if state.is_null() {
-        let name = std::thread::current()
-            .name()
-            .map(str::to_owned)
-            .unwrap_or_default();
+        let name = thread_name.map(str::to_owned).unwrap_or_default();
         let index = registry::register_thread(name);
         state = Box::into_raw(Box::new(ThreadState {
             index,
