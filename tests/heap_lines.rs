@@ -514,3 +514,28 @@ fn a_profiled_functions_first_call_shows_only_the_programs_memory() {
     assert_eq!((call.allocs, call.alloc_bytes), (1, 100));
     assert!(lablink_prof::recorder_bytes() > 0);
 }
+
+#[rustfmt::skip] // the `// L:` tag must stay on its line
+#[line_profile]
+fn measures_inside() -> u64 {
+    let (_, inner) = lablink_prof::measure(|| drop(vec![0u8; 100])); // L:measure_inside
+    inner.alloc_bytes
+}
+
+/// A heap region tracks live blocks in a table of half a mebibyte: the recorder's memory, which
+/// shows neither in the region around it nor on the profiled line that runs it.
+#[test]
+fn a_heap_region_inside_a_measurement_shows_only_the_programs_memory() {
+    record();
+    sets_up_recording();
+    let (inner_bytes, outer) = lablink_prof::measure(measures_inside);
+    assert_eq!(inner_bytes, 100);
+    assert_eq!(
+        (outer.allocs, outer.alloc_bytes, outer.net_bytes),
+        (1, 100, 0)
+    );
+    assert_eq!(outer.peak_bytes, 100);
+    let f = function("measures_inside");
+    let l = line(&f, "L:measure_inside");
+    assert_eq!((l.allocs, l.alloc_bytes, l.peak_bytes), (1, 100, 100));
+}

@@ -103,14 +103,16 @@ pub(crate) fn start() -> Option<*mut LiveTable> {
     if slot.shared {
         return None;
     }
-    let table = Box::into_raw(Box::new(LiveTable::new()));
+    // The table is the recorder's memory (half a mebibyte): not counted as the program's, in
+    // the region around this one or on the profiled line that runs it.
+    let table = crate::heap::uncounted(|| Box::into_raw(Box::new(LiveTable::new())));
     let previous = slot.live_table.swap(table, Relaxed);
     crate::heap::refresh_fast_path();
     Some(previous)
 }
 
 /// Stops tracking; returns the table, and puts back the enclosing region's.
-pub(crate) fn stop(previous: *mut LiveTable) -> Option<Box<LiveTable>> {
+pub(crate) fn stop(previous: *mut LiveTable) -> Option<StoppedTable> {
     let table = crate::heap::this_thread()
         .live_table
         .swap(previous, Relaxed);
@@ -118,7 +120,27 @@ pub(crate) fn stop(previous: *mut LiveTable) -> Option<Box<LiveTable>> {
     // SAFETY: non-null values of a slot's `live_table` come from `Box::into_raw` in `start`
     // (which only ever sets the calling thread's own slot), and this is the only place that
     // takes them back, once each.
-    (!table.is_null()).then(|| unsafe { Box::from_raw(table) })
+    (!table.is_null()).then(|| StoppedTable(Some(unsafe { Box::from_raw(table) })))
+}
+
+/// A table taken back from a region that has stopped tracking. It is freed uncounted, as it was
+/// allocated (see `start`).
+pub(crate) struct StoppedTable(Option<Box<LiveTable>>);
+
+impl std::ops::Deref for StoppedTable {
+    type Target = LiveTable;
+
+    fn deref(&self) -> &LiveTable {
+        self.0.as_deref().expect("taken only by drop")
+    }
+}
+
+impl Drop for StoppedTable {
+    fn drop(&mut self) {
+        if let Some(table) = self.0.take() {
+            crate::heap::uncounted(move || drop(table));
+        }
+    }
 }
 
 #[inline(always)]
