@@ -12,11 +12,11 @@
 
 mod allocators;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use allocators::{
     Counting, CountingDhat, DhatAlone, FourCountersFloor, Installed, OneCounterFloor,
-    StatsAllocSystem, SystemAlone,
+    StatsAllocSystem, SystemAlone, time,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -31,17 +31,7 @@ fn on_threads<I: Installed, const VIA_ENTRY_POINTS: bool>(threads: usize, iters:
                 s.spawn(move || {
                     I::pair(); // claim the thread's slot, warm the allocator's caches
                     barrier.wait();
-                    let start = Instant::now();
-                    if VIA_ENTRY_POINTS {
-                        for _ in 0..iters {
-                            I::pair_via_entry_points();
-                        }
-                    } else {
-                        for _ in 0..iters {
-                            I::pair();
-                        }
-                    }
-                    start.elapsed()
+                    time::<I, VIA_ENTRY_POINTS>(iters)
                 })
             })
             .collect();

@@ -16,9 +16,9 @@ mod allocators;
 mod paired;
 
 use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use allocators::{Counting, FourCountersFloor, Installed, OneCounterFloor, SystemAlone};
+use allocators::{Counting, FourCountersFloor, OneCounterFloor, SystemAlone, time};
 use paired::median;
 
 const PAIRS_PER_ROUND: u64 = 200_000;
@@ -43,18 +43,6 @@ const VARIANTS: [&str; 6] = [
 
 /// What each variant's ratio is taken to.
 const REFERENCE: [usize; 6] = [0, 0, 0, 0, 4, 4];
-
-fn time<I: Installed, const VIA_ENTRY_POINTS: bool>(pairs: u64) -> Duration {
-    let start = Instant::now();
-    for _ in 0..pairs {
-        if VIA_ENTRY_POINTS {
-            I::pair_via_entry_points();
-        } else {
-            I::pair();
-        }
-    }
-    start.elapsed()
-}
 
 fn time_variant(variant: usize, pairs: u64) -> Duration {
     match variant {

@@ -435,11 +435,7 @@ fn a_spike_after_a_profiled_call_ends_is_still_seen_by_the_measurement_around_it
     assert!(unwound.peak_bytes >= 3 * MIB as u64, "{unwound:?}");
 
     let (_, awaited) = lablink_prof::measure(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        assert_eq!(runtime.block_on(awaits_a_few_times(3)), 3000);
-        drop(runtime);
+        assert_eq!(common::block_on(awaits_a_few_times(3)), 3000);
         make_and_drop()
     });
     assert!(awaited.peak_bytes >= 3 * MIB as u64, "{awaited:?}");

@@ -10,6 +10,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
 
 use criterion::black_box;
 use lablink_prof::CountingAlloc;
@@ -131,4 +132,17 @@ installed! {
     StatsAllocSystem: &STATS_ALLOC;
     DhatAlone: &DHAT;
     CountingDhat: &COUNTING_DHAT;
+}
+
+/// Time for `pairs` pairs through `I`, inlined or through its entry points.
+pub fn time<I: Installed, const VIA_ENTRY_POINTS: bool>(pairs: u64) -> Duration {
+    let start = Instant::now();
+    for _ in 0..pairs {
+        if VIA_ENTRY_POINTS {
+            I::pair_via_entry_points();
+        } else {
+            I::pair();
+        }
+    }
+    start.elapsed()
 }

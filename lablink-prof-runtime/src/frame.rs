@@ -365,10 +365,10 @@ impl Frame {
 
     /// The enclosing heap measurement's state, saved when this call's began.
     fn outer_heap(&self) -> PeakSave {
-        PeakSave::new(
-            self.outer_peak.load(Relaxed),
-            self.outer_carried.load(Relaxed),
-        )
+        PeakSave {
+            peak: self.outer_peak.load(Relaxed),
+            carried: self.outer_carried.load(Relaxed),
+        }
     }
 }
 

@@ -41,12 +41,6 @@ pub(crate) struct PeakSave {
     pub(crate) carried: i64,
 }
 
-impl PeakSave {
-    pub(crate) fn new(peak: i64, carried: i64) -> Self {
-        PeakSave { peak, carried }
-    }
-}
-
 impl Default for PeakSave {
     fn default() -> Self {
         PeakSave {
@@ -302,9 +296,7 @@ impl HeapSlot {
             // Number `number` is counted again by the next allocation, which may not raise it.
             self.raised_by.store(0, Relaxed);
         }
-        self.allocated.blocks.store(number.wrapping_sub(1), Relaxed);
-        let bytes = &self.allocated.bytes;
-        bytes.store(bytes.load(Relaxed).wrapping_sub(size as u64), Relaxed);
+        self.allocated.add((size as u64).wrapping_neg(), u64::MAX);
     }
 }
 
@@ -665,17 +657,20 @@ mod tests {
         assert_eq!(after.frees, before.frees);
     }
 
-    #[test]
-    fn a_refused_allocation_on_the_fast_path_is_taken_back_peak_included() {
-        // Not reentrant, as the system allocator: counted before the call, on the fast path.
-        let counting = CountingAlloc {
+    /// A counting allocator that is not reentrant, as the system allocator's, over one that
+    /// refuses everything: its allocations are counted before the call, on the fast paths.
+    fn refusing() -> CountingAlloc<Exhausted> {
+        CountingAlloc {
             inner: Exhausted,
             reentrant: false,
-        };
-        let slot = this_thread();
-        assert!(fast_slot().is_some(), "this test thread has the fast path");
+        }
+    }
+
+    /// Asks `refusing()` for a tebibyte with `alloc` and with `alloc_zeroed`: both answers are
+    /// null, and this thread's counts are as they were.
+    fn refuse_a_tebibyte_twice(slot: &HeapSlot) {
+        let counting = refusing();
         let before = slot.read();
-        let saved = slot.open_peak(before.live);
         let huge = Layout::from_size_align(1 << 40, 8).unwrap();
         // SAFETY: a valid non-zero layout; nothing is returned to free.
         let (p, z) = unsafe { (counting.alloc(huge), counting.alloc_zeroed(huge)) };
@@ -685,8 +680,17 @@ mod tests {
             (after.allocs, after.alloc_bytes),
             (before.allocs, before.alloc_bytes)
         );
+    }
+
+    #[test]
+    fn a_refused_allocation_on_the_fast_path_is_taken_back_peak_included() {
+        let slot = this_thread();
+        assert!(fast_slot().is_some(), "this test thread has the fast path");
+        let live = slot.read().live;
+        let saved = slot.open_peak(live);
+        refuse_a_tebibyte_twice(slot);
         assert_eq!(
-            slot.close_peak(before.live, saved),
+            slot.close_peak(live, saved),
             0,
             "a refused block never raised the heap"
         );
@@ -694,25 +698,13 @@ mod tests {
 
     #[test]
     fn a_refused_allocation_on_the_unwatched_path_is_taken_back() {
-        let counting = CountingAlloc {
-            inner: Exhausted,
-            reentrant: false,
-        };
         let slot = this_thread();
-        assert!(
-            unwatched_slot().is_some(),
-            "no peak measurement is open here"
-        );
-        let before = slot.read();
-        let huge = Layout::from_size_align(1 << 40, 8).unwrap();
-        // SAFETY: a valid non-zero layout; nothing is returned to free.
-        let (p, z) = unsafe { (counting.alloc(huge), counting.alloc_zeroed(huge)) };
-        assert!(p.is_null() && z.is_null());
-        let after = slot.read();
+        // No peak measurement is open here: unwatched wherever pairs are added at once.
         assert_eq!(
-            (after.allocs, after.alloc_bytes),
-            (before.allocs, before.alloc_bytes)
+            unwatched_slot().is_some(),
+            counter_pair::at_once_is_atomic()
         );
+        refuse_a_tebibyte_twice(slot);
     }
 
     #[test]
@@ -754,13 +746,7 @@ mod tests {
 
     #[test]
     fn a_refusal_puts_back_only_a_peak_its_own_allocation_raised() {
-        let (counting, exhausted) = (
-            CountingAlloc::system(),
-            CountingAlloc {
-                inner: Exhausted,
-                reentrant: false,
-            },
-        );
+        let (counting, exhausted) = (CountingAlloc::system(), refusing());
         let (small, spike, huge) = (
             Layout::from_size_align(64, 8).unwrap(),
             Layout::from_size_align(1000, 8).unwrap(),

@@ -43,9 +43,8 @@ pub(crate) fn current_frame() -> Option<&'static Frame> {
     // `async fn` resumes), and the previous value is put back when it stops being current (its
     // drop, or the `async fn` suspending, within the same poll): frames stop being current in
     // the reverse order they became so on a thread, so a non-null value always points to a live
-    // frame of this thread. The
-    // `'static` is a lie kept inside this crate: callers use the reference only while the
-    // frame is current (within the call that reads it).
+    // frame of this thread. The `'static` is a lie kept inside this crate: callers use the
+    // reference only while the frame is current (within the call that reads it).
     unsafe { FRAME.get().as_ref() }
 }
 
