@@ -19,7 +19,7 @@ use std::sync::Barrier;
 use std::time::Duration;
 
 use allocators::{Counting, FourCountersFloor, OneCounterFloor, SystemAlone, time};
-use paired::median;
+use paired::{in_processes, median, range};
 
 const PAIRS_PER_ROUND: u64 = 200_000;
 const ROUNDS: usize = 400;
@@ -116,17 +116,10 @@ fn measure(threads: usize) -> Vec<(f64, f64)> {
 
 /// Runs the measurement in `PROCESSES` fresh processes, one after the other, and returns each
 /// one's figures by thread count.
-fn in_processes() -> Vec<[Vec<(f64, f64)>; 2]> {
-    let exe = std::env::current_exe().expect("the benchmark's own path");
-    (0..PROCESSES)
-        .map(|_| {
-            let out = std::process::Command::new(&exe)
-                .arg("--bench")
-                .env(CHILD, "1")
-                .output()
-                .expect("the benchmark runs itself");
-            assert!(out.status.success(), "a measuring process failed: {out:?}");
-            let text = String::from_utf8_lossy(&out.stdout);
+fn measured_in_processes() -> Vec<[Vec<(f64, f64)>; 2]> {
+    in_processes(CHILD, PROCESSES)
+        .iter()
+        .map(|text| {
             let figures = |threads: usize| -> Vec<(f64, f64)> {
                 text.lines()
                     .filter_map(|l| l.strip_prefix(&format!("{threads} ")))
@@ -154,9 +147,7 @@ fn report(threads: usize, processes: &[Vec<(f64, f64)>]) {
             continue;
         }
         let ratios: Vec<f64> = processes.iter().map(|p| p[variant].1).collect();
-        let (low, high) = ratios
-            .iter()
-            .fold((f64::MAX, f64::MIN), |(l, h), &r| (l.min(r), h.max(r)));
+        let (low, high) = range(&ratios);
         println!(
             "  {name:<44} {median_ns:6.3} ns  {:.4}x (processes: {low:.4}x to {high:.4}x)",
             median(ratios.clone()),
@@ -183,7 +174,7 @@ fn main() {
         }
         return;
     }
-    let processes = in_processes();
+    let processes = measured_in_processes();
     for (i, threads) in [1, 2].into_iter().enumerate() {
         let figures: Vec<_> = processes.iter().map(|p| p[i].clone()).collect();
         report(threads, &figures);

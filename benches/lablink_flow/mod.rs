@@ -27,6 +27,9 @@ pub fn profiled(on: bool) -> &'static str {
 /// The name of the place on disk in [`database_places`].
 pub const ON_DISK: &str = "on disk";
 
+/// The name of the place in memory in [`database_places`].
+pub const IN_MEMORY: &str = "in memory";
+
 /// Where the flow's databases go: on disk, as LabLink runs; and in memory (tmpfs) where the
 /// system has one, where, without the disk's writes and their noise, the profiler's share of the
 /// time is the largest it can be.
@@ -35,7 +38,7 @@ pub fn database_places() -> Vec<(&'static str, TempDir)> {
     let shm = Path::new("/dev/shm");
     if shm.is_dir() {
         places.push((
-            "in memory",
+            IN_MEMORY,
             tempfile::tempdir_in(shm).expect("temp dir in /dev/shm"),
         ));
     }
@@ -54,6 +57,11 @@ pub fn flow_database(dir: &Path, on: bool) -> DatabaseManager {
 
 /// The command execution flow: 1,000 SCPI commands to an oscilloscope, each logged.
 pub fn command_flow(manager: &DatabaseManager) {
+    run_commands(manager, 1000);
+}
+
+/// `count` commands of the flow: four SCPI queries to an oscilloscope in turn, each logged.
+pub fn run_commands(manager: &DatabaseManager, count: usize) {
     let mut scope = Oscilloscope::new("scope-1");
     let commands = [
         "*IDN?",
@@ -61,7 +69,7 @@ pub fn command_flow(manager: &DatabaseManager) {
         ":MEAS:FREQ? CHAN1",
         ":TIM:SCAL?",
     ];
-    for command in commands.iter().cycle().take(1000) {
+    for command in commands.iter().cycle().take(count) {
         execute_command(&mut scope, manager, command).expect("command runs");
     }
 }

@@ -46,3 +46,30 @@ pub fn ratio_with_interval(ratios: &[f64]) -> String {
         median(ratios.to_vec())
     )
 }
+
+/// Runs this benchmark again in `processes` fresh processes, one after the other, each with
+/// `--bench` and `child_var` set in its environment, and returns what each printed.
+///
+/// A figure moves by a few percent from one process to the next (where code's data land in
+/// memory), often more than within one; a median over processes is steadier than any one.
+pub fn in_processes(child_var: &str, processes: usize) -> Vec<String> {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    (0..processes)
+        .map(|_| {
+            let out = std::process::Command::new(&exe)
+                .arg("--bench")
+                .env(child_var, "1")
+                .output()
+                .expect("the benchmark runs itself");
+            assert!(out.status.success(), "a measuring process failed: {out:?}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+        .collect()
+}
+
+/// The smallest and the largest of `values`.
+pub fn range(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)))
+}
