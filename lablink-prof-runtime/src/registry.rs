@@ -42,9 +42,8 @@ pub(crate) fn lock() -> MutexGuard<'static, Registry> {
 }
 
 /// Sets up what recording needs once per process: the clock's anchor, the calibration of the
-/// recorder's own cost, the report at exit and its writer thread. The calibration's table is the
-/// recorder's memory and is not counted; the report's setup is (std frees a thread's start-up
-/// memory on the thread itself, which would otherwise show as a free of memory never counted).
+/// recorder's own cost, the report at exit and its writer threads. The calibration's table and,
+/// on Unix, the writer threads are the recorder's memory and are not counted (see `live`).
 pub(crate) fn set_up_recording() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
