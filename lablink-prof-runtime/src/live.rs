@@ -2,7 +2,8 @@
 //! `LABLINK_PROFILE_INTERVAL` seconds (like kernprof's `-i`), and on Unix a snapshot written at
 //! once on `SIGUSR1`, without stopping the program.
 //!
-//! Both start with recording (the first profiled call), on a thread of their own (see `spawn`); they write to `LABLINK_PROFILE_OUT`, or, for `SIGUSR1` without it, to
+//! Both start with recording (the first profiled call), each on a thread of its own (see
+//! `spawn`). They write to `LABLINK_PROFILE_OUT`, or, for `SIGUSR1` without it, to
 //! `lablink-profile-PID.json` in the working directory. The file is replaced whole each time.
 //! With recording on, `SIGUSR1` no longer ends the process (its default action).
 
