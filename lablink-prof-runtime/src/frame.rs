@@ -19,6 +19,7 @@ use std::sync::atomic::{
 
 use crate::clock;
 use crate::heap::{self, HeapSlot, PeakSave};
+use crate::mem_usage;
 use crate::site::FunctionSite;
 use crate::table::{LineTable, bump, raise};
 use crate::thread;
@@ -307,14 +308,14 @@ impl Frame {
         }
         self.since.store(now, Relaxed);
         if let (Some(heap), Some(slot)) = (self.heap(), slot) {
-            self.close_line_heap(heap, slot);
+            self.close_line_heap(heap, slot, now);
         }
     }
 
     /// Adds the running line's heap figures and starts the next line's.
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn close_line_heap(&self, heap: &HeapSlot, slot: &crate::table::LineSlot) {
+    fn close_line_heap(&self, heap: &'static HeapSlot, slot: &crate::table::LineSlot, now: u64) {
         // The thread's counters that lines show (not its frees, which only regions report).
         let alloc_bytes = heap.allocated.bytes.load(Relaxed);
         let freed_bytes = heap.freed.bytes.load(Relaxed);
@@ -339,7 +340,10 @@ impl Frame {
         self.line_allocs.store(allocs, Relaxed);
         self.line_live.store(live, Relaxed);
         // Last, so that nothing but the line's slot is kept across the call.
-        raise(&slot.mem_usage_bytes, heap::process_live_bytes());
+        raise(
+            &slot.mem_usage_bytes,
+            mem_usage::after_line(heap, live, now),
+        );
     }
 
     /// Raises the running line's Peak to how far `peak` is above the line's starting level.
@@ -450,7 +454,7 @@ impl Frame {
             return;
         };
         if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
-            self.close_line_heap(heap, slot);
+            self.close_line_heap(heap, slot, clock::now());
         }
         heap.end_peak(self.outer_heap());
         self.heap.store(std::ptr::null_mut(), Relaxed);

@@ -258,13 +258,23 @@ pub(crate) fn refresh_fast_path() {
 
 /// The process's live heap: bytes allocated and not yet freed, over all threads.
 pub fn process_live_bytes() -> u64 {
-    let claimed = CLAIMED.load(Relaxed).min(THREAD_SLOTS);
-    let sum: i64 = SLOTS[..claimed]
+    live_sum(slots_in_use()).max(0) as u64
+}
+
+/// How many slots have been claimed (the used part of the slot array).
+#[inline(always)]
+pub(crate) fn slots_in_use() -> usize {
+    CLAIMED.load(Relaxed).min(THREAD_SLOTS)
+}
+
+/// The live heap summed over the first `claimed` slots and the overflow slot: the process's, for
+/// `claimed` from [`slots_in_use`].
+pub(crate) fn live_sum(claimed: usize) -> i64 {
+    SLOTS[..claimed]
         .iter()
         .chain([&OVERFLOW])
         .map(|s| s.read().live)
-        .sum();
-    sum.max(0) as u64
+        .sum()
 }
 
 impl HeapSlot {

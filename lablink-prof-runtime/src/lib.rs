@@ -25,6 +25,7 @@ mod frame;
 mod heap;
 mod leak;
 mod live;
+mod mem_usage;
 pub mod profile;
 mod region;
 mod registry;
