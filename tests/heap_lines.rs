@@ -471,6 +471,57 @@ fn a_region_across_lines_of_a_profiled_function_sees_its_peak() {
     assert_eq!(around.peak_bytes, 2 * MIB as u64);
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+fn quiet_lines_between() -> (lablink_prof::HeapStats, usize) {
+    let kept = vec![1u8; MIB]; // L:q_alloc
+    let n = std::hint::black_box(kept.len()); // L:q_quiet_1
+    let region = lablink_prof::HeapRegion::start(); // L:q_region_start
+    let m = std::hint::black_box(n + 1); // L:q_quiet_2
+    let stats = { drop(vec![2u8; MIB / 4]); region.finish() }; // L:q_region_finish
+    let k = std::hint::black_box(m + 1); // L:q_quiet_3
+    drop(kept); // L:q_free
+    (stats, k)
+}
+
+/// Lines that neither allocate nor free take a shorter path at their end: the lines around them,
+/// and a region across them, keep their exact figures.
+#[test]
+fn lines_that_neither_allocate_nor_free_leave_every_figure_exact() {
+    record();
+    let (stats, k) = quiet_lines_between();
+    assert_eq!(k, MIB + 2);
+    assert_eq!(
+        (
+            stats.alloc_bytes,
+            stats.freed_bytes,
+            stats.allocs,
+            stats.peak_bytes
+        ),
+        (MIB as u64 / 4, MIB as u64 / 4, 1, MIB as u64 / 4)
+    );
+    let f = function("quiet_lines_between");
+    let figures = |tag: &str| {
+        let l = line(&f, tag);
+        (l.hits, l.alloc_bytes, l.freed_bytes, l.allocs, l.peak_bytes)
+    };
+    let quarter = MIB as u64 / 4;
+    assert_eq!(figures("L:q_alloc"), (1, MIB as u64, 0, 1, MIB as u64));
+    for quiet in [
+        "L:q_quiet_1",
+        "L:q_region_start",
+        "L:q_quiet_2",
+        "L:q_quiet_3",
+    ] {
+        assert_eq!(figures(quiet), (1, 0, 0, 0, 0), "{quiet}");
+    }
+    assert_eq!(
+        figures("L:q_region_finish"),
+        (1, quarter, quarter, 1, quarter)
+    );
+    assert_eq!(figures("L:q_free"), (1, 0, MIB as u64, 0, 0));
+}
+
 #[line_profile]
 fn sets_up_recording() {}
 

@@ -319,8 +319,37 @@ impl Frame {
         // The thread's counters that lines show (not its frees, which only regions report).
         let alloc_bytes = heap.allocated.bytes.load(Relaxed);
         let freed_bytes = heap.freed.bytes.load(Relaxed);
-        let allocs = heap.allocated.blocks.load(Relaxed);
         let live = alloc_bytes.wrapping_sub(freed_bytes) as i64;
+        let peak = heap.end_line_peak(live);
+        // Most lines neither allocate nor free: their Alloc, Freed, Allocs and Peak stay as they
+        // are (every allocation has a size, so no block was counted either; the peak did not
+        // rise above the line's start, which is `live`), and so do the next line's starting
+        // figures.
+        if alloc_bytes != self.line_alloc_bytes.load(Relaxed)
+            || freed_bytes != self.line_freed_bytes.load(Relaxed)
+        {
+            self.add_line_heap(heap, slot, alloc_bytes, freed_bytes, peak);
+        }
+        // Last, so that nothing but the line's slot is kept across the call.
+        raise(
+            &slot.mem_usage_bytes,
+            mem_usage::after_line(heap, live, now),
+        );
+    }
+
+    /// Adds what the running line allocated and freed, and its peak, and starts the next line's
+    /// figures from the thread's counters `alloc_bytes` and `freed_bytes`.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn add_line_heap(
+        &self,
+        heap: &HeapSlot,
+        slot: &crate::table::LineSlot,
+        alloc_bytes: u64,
+        freed_bytes: u64,
+        peak: i64,
+    ) {
+        let allocs = heap.allocated.blocks.load(Relaxed);
         bump(
             &slot.alloc_bytes,
             alloc_bytes.wrapping_sub(self.line_alloc_bytes.load(Relaxed)),
@@ -333,17 +362,12 @@ impl Frame {
             &slot.allocs,
             allocs.wrapping_sub(self.line_allocs.load(Relaxed)),
         );
-        let peak = heap.end_line_peak(live);
         self.raise_line_peak(slot, peak);
         self.line_alloc_bytes.store(alloc_bytes, Relaxed);
         self.line_freed_bytes.store(freed_bytes, Relaxed);
         self.line_allocs.store(allocs, Relaxed);
-        self.line_live.store(live, Relaxed);
-        // Last, so that nothing but the line's slot is kept across the call.
-        raise(
-            &slot.mem_usage_bytes,
-            mem_usage::after_line(heap, live, now),
-        );
+        self.line_live
+            .store(alloc_bytes.wrapping_sub(freed_bytes) as i64, Relaxed);
     }
 
     /// Raises the running line's Peak to how far `peak` is above the line's starting level.
