@@ -5,7 +5,7 @@
 //! `__rust_alloc` and `__rust_dealloc` (functions of their own, taking size and alignment), which
 //! is how a program reaches its allocator.
 //!
-//! Two floors run beside them (see `allocators`). `allocator_paired` measures the same pairs in
+//! Three floors run beside them (see `allocators`). `allocator_paired` measures the same pairs in
 //! alternating rounds, for ratios finer than this benchmark's run-to-run drift.
 //!
 //! `cargo bench --bench allocator`.
@@ -15,8 +15,8 @@ mod allocators;
 use std::time::Duration;
 
 use allocators::{
-    Counting, CountingDhat, DhatAlone, FourCountersFloor, Installed, OneCounterFloor,
-    StatsAllocSystem, SystemAlone, time,
+    CheckedSystemFloor, Counting, CountingDhat, DhatAlone, FourCountersFloor, Installed,
+    OneCounterFloor, StatsAllocSystem, SystemAlone, time,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -63,6 +63,9 @@ fn malloc_free(c: &mut Criterion) {
         });
         g.bench_function("System via entry points", |b| {
             b.iter_custom(|n| on_threads::<SystemAlone, true>(threads, n))
+        });
+        g.bench_function("floor: System, its answer checked, via entry points", |b| {
+            b.iter_custom(|n| on_threads::<CheckedSystemFloor, true>(threads, n))
         });
         g.bench_function("CountingAlloc<System> via entry points", |b| {
             b.iter_custom(|n| on_threads::<Counting, true>(threads, n))

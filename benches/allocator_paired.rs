@@ -18,7 +18,9 @@ mod paired;
 use std::sync::Barrier;
 use std::time::Duration;
 
-use allocators::{Counting, FourCountersFloor, OneCounterFloor, SystemAlone, time};
+use allocators::{
+    CheckedSystemFloor, Counting, FourCountersFloor, OneCounterFloor, SystemAlone, time,
+};
 use paired::{in_processes, median, range};
 
 const PAIRS_PER_ROUND: u64 = 200_000;
@@ -32,17 +34,18 @@ const PROCESSES: usize = 5;
 const CHILD: &str = "LABLINK_ALLOCATOR_PAIRED_CHILD";
 
 /// The variants, timed in each round; the first is the reference.
-const VARIANTS: [&str; 6] = [
+const VARIANTS: [&str; 7] = [
     "System",
     "floor: System + one thread-local counter",
     "floor: System + four thread-local counters",
     "CountingAlloc<System>",
     "System via entry points",
+    "floor: System, its answer checked, via entry points",
     "CountingAlloc<System> via entry points",
 ];
 
 /// What each variant's ratio is taken to.
-const REFERENCE: [usize; 6] = [0, 0, 0, 0, 4, 4];
+const REFERENCE: [usize; 7] = [0, 0, 0, 0, 4, 4, 4];
 
 fn time_variant(variant: usize, pairs: u64) -> Duration {
     match variant {
@@ -51,6 +54,7 @@ fn time_variant(variant: usize, pairs: u64) -> Duration {
         2 => time::<FourCountersFloor, false>(pairs),
         3 => time::<Counting, false>(pairs),
         4 => time::<SystemAlone, true>(pairs),
+        5 => time::<CheckedSystemFloor, true>(pairs),
         _ => time::<Counting, true>(pairs),
     }
 }
@@ -143,13 +147,13 @@ fn report(threads: usize, processes: &[Vec<(f64, f64)>]) {
     for (variant, name) in VARIANTS.iter().enumerate() {
         let median_ns = median(processes.iter().map(|p| p[variant].0).collect());
         if REFERENCE[variant] == variant {
-            println!("  {name:<44} {median_ns:6.3} ns (reference)");
+            println!("  {name:<52} {median_ns:6.3} ns (reference)");
             continue;
         }
         let ratios: Vec<f64> = processes.iter().map(|p| p[variant].1).collect();
         let (low, high) = range(&ratios);
         println!(
-            "  {name:<44} {median_ns:6.3} ns  {:.4}x (processes: {low:.4}x to {high:.4}x)",
+            "  {name:<52} {median_ns:6.3} ns  {:.4}x (processes: {low:.4}x to {high:.4}x)",
             median(ratios.clone()),
         );
     }

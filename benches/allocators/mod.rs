@@ -1,11 +1,13 @@
-//! What the allocator benchmarks share: the allocators, the two floors, and one pair (a 64-byte
-//! allocation and its free) through each, inlined into the timing loop or through entry points
-//! made as `#[global_allocator]` makes `__rust_alloc` and `__rust_dealloc`.
+//! What the allocator benchmarks share: the allocators, the three floors, and one pair (a
+//! 64-byte allocation and its free) through each, inlined into the timing loop or through entry
+//! points made as `#[global_allocator]` makes `__rust_alloc` and `__rust_dealloc`.
 //!
-//! The floors are the system allocator plus thread-local counting and nothing else: one counter
+//! Two floors are the system allocator plus thread-local counting and nothing else: one counter
 //! of live bytes, or four (bytes and blocks both ways) with no test and no peak. Neither can name
 //! a line, find a leak or give a process's live heap; they show what any per-thread counting
-//! costs on the machine, against the same system allocator.
+//! costs on the machine, against the same system allocator. The third counts nothing and only
+//! looks at the system allocator's answer, as an allocator that must not count a refused
+//! allocation has to: through entry points, that alone turns the jump to `malloc` into a call.
 #![allow(dead_code)] // each benchmark uses its own subset
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -61,6 +63,37 @@ unsafe impl<const FOUR: bool> GlobalAlloc for Floor<FOUR> {
         } else {
             add_to(0, (layout.size() as u64).wrapping_neg());
         }
+        // SAFETY: the caller's block and layout, passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+/// Floor of a wrapper that checks the system allocator's answer and counts nothing: a counting
+/// allocator that must take back a refused allocation has to look at the answer, so its
+/// allocation calls `malloc` and returns, where the system allocator's own entry point ends in a
+/// jump to it.
+pub struct CheckedFloor;
+
+#[cold]
+#[inline(never)]
+fn refused(size: usize) {
+    black_box(size);
+}
+
+// SAFETY: forwards to the system allocator unchanged.
+unsafe impl GlobalAlloc for CheckedFloor {
+    #[inline(always)]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's layout, passed on.
+        let p = unsafe { System.alloc(layout) };
+        if p.is_null() {
+            refused(layout.size());
+        }
+        p
+    }
+
+    #[inline(always)]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: the caller's block and layout, passed on.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -128,6 +161,7 @@ installed! {
     SystemAlone: &System;
     OneCounterFloor: &Floor::<false>;
     FourCountersFloor: &Floor::<true>;
+    CheckedSystemFloor: &CheckedFloor;
     Counting: &COUNTING;
     StatsAllocSystem: &STATS_ALLOC;
     DhatAlone: &DHAT;
