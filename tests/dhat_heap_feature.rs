@@ -17,9 +17,22 @@ fn build(n: usize) -> Vec<String> {
     v
 }
 
+#[lablink_prof::line_profile]
+fn nothing() -> u32 {
+    std::hint::black_box(7)
+}
+
 #[test]
 fn child() {
     if std::env::var_os("LP_DHAT_CHILD").is_some() {
+        // The process's first recorded call starts dhat's profiler too: the recorder's memory,
+        // not the call's.
+        let (seven, first) = lablink_prof::measure(nothing);
+        assert_eq!(seven, 7);
+        assert_eq!(
+            (first.allocs, first.alloc_bytes, first.net_bytes),
+            (0, 0, 0)
+        );
         assert_eq!(build(100).len(), 100);
     }
 }

@@ -1,5 +1,6 @@
-//! The process's first recorded call sets the recorder up (calibration, the report at exit and
-//! its writer threads), and none of that is the program's memory: the call shows only what the
+//! The process's first recorded call sets the recorder up (the settings from the environment,
+//! calibration, the report at exit and its writer threads), and none of that is the program's
+//! memory: the call shows only what the
 //! function allocates, here nothing, and the process's live heap does not move. Its own binary
 //! without the test harness, so that the call is the process's first and no harness thread
 //! allocates meanwhile.
@@ -31,7 +32,14 @@ fn thread_names() -> Vec<String> {
 }
 
 fn main() {
-    lablink_prof::enable();
+    // Recording turned on as a user does, so that the first call also reads the environment,
+    // and keeps a setting that allocates (the profile's path).
+    let out = std::env::temp_dir().join(format!("lp-first-call-{}.json", std::process::id()));
+    // SAFETY: no other thread runs yet, so none reads the environment meanwhile.
+    unsafe {
+        std::env::set_var("LABLINK_PROFILING", "1");
+        std::env::set_var("LABLINK_PROFILE_OUT", &out);
+    }
     lablink_prof::skip_exit_report();
     #[cfg(target_os = "linux")]
     let writer = "lablink-prof-wr".to_owned();

@@ -25,41 +25,45 @@ pub(crate) struct Config {
 
 static CONFIG: OnceLock<Config> = OnceLock::new();
 
-/// The settings, read from the environment on first use.
+/// The settings, read from the environment on first use. That first use is often inside the
+/// program's first recorded call; what reading them allocates is the recorder's memory, kept for
+/// the process's life or freed at once, and is not counted as the program's.
 pub(crate) fn config() -> &'static Config {
-    CONFIG.get_or_init(|| {
-        let enabled = std::env::var("LABLINK_PROFILING").is_ok_and(|v| is_truthy(&v));
-        let (format, format_error) = match std::env::var("LABLINK_PROFILE_FORMAT") {
-            Ok(v) => match v.parse::<ReportFormat>() {
-                Ok(format) => (format, None),
-                Err(e) => (ReportFormat::Table, Some(e.to_string())),
-            },
-            Err(_) => (ReportFormat::Table, None),
-        };
-        let out = std::env::var_os("LABLINK_PROFILE_OUT")
-            .filter(|v| !v.is_empty())
-            .map(|v| with_pid(&v.to_string_lossy(), std::process::id()));
-        let (interval, interval_error) = match std::env::var("LABLINK_PROFILE_INTERVAL") {
-            Ok(v) => match parse_interval(&v) {
-                Some(d) => (Some(d), None),
-                None => (
-                    None,
-                    Some(format!(
-                        "LABLINK_PROFILE_INTERVAL={v:?} is not a number of seconds above 0"
-                    )),
-                ),
-            },
-            Err(_) => (None, None),
-        };
-        Config {
-            enabled,
-            format,
-            format_error,
-            out,
-            interval,
-            interval_error,
-        }
-    })
+    CONFIG.get_or_init(|| crate::heap::uncounted(read_environment))
+}
+
+fn read_environment() -> Config {
+    let enabled = std::env::var("LABLINK_PROFILING").is_ok_and(|v| is_truthy(&v));
+    let (format, format_error) = match std::env::var("LABLINK_PROFILE_FORMAT") {
+        Ok(v) => match v.parse::<ReportFormat>() {
+            Ok(format) => (format, None),
+            Err(e) => (ReportFormat::Table, Some(e.to_string())),
+        },
+        Err(_) => (ReportFormat::Table, None),
+    };
+    let out = std::env::var_os("LABLINK_PROFILE_OUT")
+        .filter(|v| !v.is_empty())
+        .map(|v| with_pid(&v.to_string_lossy(), std::process::id()));
+    let (interval, interval_error) = match std::env::var("LABLINK_PROFILE_INTERVAL") {
+        Ok(v) => match parse_interval(&v) {
+            Some(d) => (Some(d), None),
+            None => (
+                None,
+                Some(format!(
+                    "LABLINK_PROFILE_INTERVAL={v:?} is not a number of seconds above 0"
+                )),
+            ),
+        },
+        Err(_) => (None, None),
+    };
+    Config {
+        enabled,
+        format,
+        format_error,
+        out,
+        interval,
+        interval_error,
+    }
 }
 
 /// Whether a `LABLINK_PROFILING` value turns recording on.

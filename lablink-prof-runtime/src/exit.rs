@@ -15,7 +15,7 @@ static AT_EXIT: AtomicBool = AtomicBool::new(true);
 /// aborts, on `std::process::abort`, or when a signal kills the process.
 pub(crate) fn install_exit_report() {
     #[cfg(feature = "dhat-heap")]
-    dhat_heap::start();
+    crate::heap::uncounted(dhat_heap::start);
     crate::live::start();
     extern "C" fn at_exit() {
         // A panic must not cross into C; whatever happens, the exit status stays the program's.
