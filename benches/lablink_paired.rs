@@ -66,8 +66,8 @@ fn main() {
     }
 }
 
-/// Times rounds on databases in `dir`, at `place`: `count` of them, or as many as the place's time allows
-/// (at least 10) after the warm-up rounds if `count` is 0.
+/// Times rounds on databases in `dir`, at `place`: `count` of them, or as many as the place's
+/// time allows (at least 10) after the warm-up rounds if `count` is 0.
 fn rounds(place: &str, dir: &Path, count: usize) -> Vec<[Duration; 2]> {
     let databases = [false, true].map(|on| flow_database(dir, on));
     let time_round = |unprofiled_first: bool| {

@@ -1,9 +1,8 @@
 //! The process's first recorded call sets the recorder up (the settings from the environment,
 //! calibration, the report at exit and its writer threads), and none of that is the program's
-//! memory: the call shows only what the
-//! function allocates, here nothing, and the process's live heap does not move. Its own binary
-//! without the test harness, so that the call is the process's first and no harness thread
-//! allocates meanwhile.
+//! memory: the call shows only what the function allocates, here nothing, and the process's live
+//! heap does not move. Its own binary without the test harness, so that the call is the
+//! process's first and no harness thread allocates meanwhile.
 
 use lablink_prof::{CountingAlloc, HeapStats, line_profile, measure, process_live_bytes};
 

@@ -4,13 +4,13 @@
 //! The process's live heap is the sum over the threads' heap slots. Summed at every line end, it
 //! cost 0.4 to 0.7 ns per slot in use: a statement with memory columns took 12 ns with no other
 //! thread and 109 ns with 256 threads alive (`cargo bench --bench line_recording_heap`), and in a
-//! scratch program 37 ns with 64 and 720 ns with 1,000. So, up to [`EXACT_UP_TO`] slots in use, a line
-//! sums them all, exactly. Beyond that, a line adds its own thread's live heap, exactly, to the
-//! other threads' as this thread last summed them, and sums them again once
-//! [`TICKS_PER_SLOT`] clock ticks per slot in use have passed: summing then takes a few percent of
-//! the time between sums, whatever the number of threads, and the other threads' part is at most
-//! that old (about 25 µs with 1,000 threads at 2.6 GHz). Their part is a moment's view either way:
-//! they run while the line ends.
+//! scratch program 37 ns with 64 and 720 ns with 1,000. So, up to [`EXACT_UP_TO`] slots in use,
+//! a line sums them all, exactly. Beyond that, a line adds its own thread's live heap, exactly,
+//! to the other threads' as this thread last summed them, and sums them again once
+//! [`TICKS_PER_SLOT`] clock ticks per slot in use have passed: summing then takes a few percent
+//! of the time between sums, whatever the number of threads, and the other threads' part is at
+//! most that old (about 25 µs with 1,000 threads at 2.6 GHz). Their part is a moment's view
+//! either way: they run while the line ends.
 
 use std::cell::Cell;
 use std::ptr;
@@ -18,11 +18,11 @@ use std::ptr;
 use crate::heap::{self, HeapSlot};
 
 /// Up to this many slots in use, every line end sums them all.
-pub(crate) const EXACT_UP_TO: usize = 16;
+const EXACT_UP_TO: usize = 16;
 
 /// Beyond [`EXACT_UP_TO`], how many clock ticks per slot in use a sum of the other threads' live
 /// heap serves for. A slot takes one to two ticks to read, so summing takes 2% to 3% of the time.
-pub(crate) const TICKS_PER_SLOT: u64 = 64;
+const TICKS_PER_SLOT: u64 = 64;
 
 /// The other threads' live heap as this thread last summed it.
 #[derive(Clone, Copy)]
