@@ -190,7 +190,9 @@ fn reclaim() -> Option<&'static HeapSlot> {
 }
 
 /// Gives this thread's slot back (its thread is ending); later allocations of the thread are
-/// counted in the overflow slot. Called once, by [`slot_release`](crate::slot_release).
+/// counted in the overflow slot. Called once, by [`slot_release`](crate::slot_release) (on Unix:
+/// elsewhere slots are not given back).
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) fn release_this_thread(slot: &'static HeapSlot) {
     SLOT.set(&OVERFLOW);
     refresh_fast_path();
