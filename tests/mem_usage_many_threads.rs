@@ -27,6 +27,8 @@ fn first_look(size: usize) -> (Vec<u8>, u64) {
     (block, live)
 }
 
+// `first_look`'s twin: a line's Mem usage is the largest over its hits, so each look needs a
+// line of its own that runs once.
 #[rustfmt::skip]
 #[line_profile]
 fn second_look(size: usize) -> (Vec<u8>, u64) {

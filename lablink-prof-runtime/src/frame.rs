@@ -328,7 +328,7 @@ impl Frame {
         if alloc_bytes != self.line_alloc_bytes.load(Relaxed)
             || freed_bytes != self.line_freed_bytes.load(Relaxed)
         {
-            self.add_line_heap(heap, slot, alloc_bytes, freed_bytes, peak);
+            self.add_line_heap(heap, slot, alloc_bytes, freed_bytes, live, peak);
         }
         // Last, so that nothing but the line's slot is kept across the call.
         raise(
@@ -338,7 +338,8 @@ impl Frame {
     }
 
     /// Adds what the running line allocated and freed, and its peak, and starts the next line's
-    /// figures from the thread's counters `alloc_bytes` and `freed_bytes`.
+    /// figures from the thread's counters `alloc_bytes` and `freed_bytes` (whose difference is
+    /// `live`).
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn add_line_heap(
@@ -347,6 +348,7 @@ impl Frame {
         slot: &crate::table::LineSlot,
         alloc_bytes: u64,
         freed_bytes: u64,
+        live: i64,
         peak: i64,
     ) {
         let allocs = heap.allocated.blocks.load(Relaxed);
@@ -366,8 +368,7 @@ impl Frame {
         self.line_alloc_bytes.store(alloc_bytes, Relaxed);
         self.line_freed_bytes.store(freed_bytes, Relaxed);
         self.line_allocs.store(allocs, Relaxed);
-        self.line_live
-            .store(alloc_bytes.wrapping_sub(freed_bytes) as i64, Relaxed);
+        self.line_live.store(live, Relaxed);
     }
 
     /// Raises the running line's Peak to how far `peak` is above the line's starting level.
