@@ -417,9 +417,9 @@ fn panics_in_a_profiled_callee() {
     panic!("on purpose");
 }
 
-/// The allocator keeps the heap's peak only while a measurement (a profiled call, a region) is
-/// open on the thread. Every way a profiled call ends gives its measurement back, and only its
-/// own: a spike after one, inside a measurement still open, is still seen.
+/// The allocator keeps the heap's peak only while a profiled call is open on the thread (or a
+/// region, which keeps its own). Every way a profiled call ends gives its measurement back, and
+/// only its own: a spike after one, inside a region still open, is still seen.
 #[test]
 fn a_spike_after_a_profiled_call_ends_is_still_seen_by_the_measurement_around_it() {
     record();

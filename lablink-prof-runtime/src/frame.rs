@@ -381,17 +381,6 @@ impl Frame {
         raise(&slot.peak_bytes, above as u64);
     }
 
-    /// A heap region begins in this frame's running line and takes the thread's peak over until
-    /// it ends: the line's Peak so far is raised now.
-    pub(crate) fn note_line_peak_before_region(&self) {
-        let (Some(heap), Some(table)) = (self.heap(), self.table()) else {
-            return;
-        };
-        if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
-            self.raise_line_peak(slot, heap.peak.load(Relaxed));
-        }
-    }
-
     /// The enclosing heap measurement's state, saved when this call's began.
     fn outer_heap(&self) -> PeakSave {
         PeakSave {

@@ -4,9 +4,9 @@
 //! [`CountingAlloc`] wraps the system allocator, or any other [`GlobalAlloc`] (dhat's among them),
 //! and counts every allocation and free in the calling thread's own [`HeapSlot`]: bytes and blocks
 //! allocated and freed, the live heap, and its high-water mark. The high-water mark is kept only
-//! while a measurement that reads it is open on the thread (a profiled call, a heap region):
-//! elsewhere an allocation counts its bytes and its block (at once, see [`counter_pair`]) and
-//! nothing more. A slot is written only by its thread, with relaxed loads and stores (plain moves
+//! while a profiled call that reads it is open on the thread: elsewhere an allocation counts its
+//! bytes and its block (at once, see [`counter_pair`]) and nothing more. Heap regions keep marks
+//! of their own, on the general path ([`open_regions`]). A slot is written only by its thread, with relaxed loads and stores (plain moves
 //! on x86-64): no lock and no shared read-modify-write on the allocation path. The slots sit in one
 //! static array so that the process's live heap is the sum over them; a thread claims one on its
 //! first allocation (one compare-and-swap, once per thread). Threads beyond [`THREAD_SLOTS`] share
@@ -24,17 +24,17 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ptr;
 use std::sync::atomic::{
-    AtomicBool, AtomicI64, AtomicPtr, AtomicU64, AtomicUsize,
+    AtomicBool, AtomicI64, AtomicU64, AtomicUsize,
     Ordering::{Acquire, Relaxed, Release},
 };
 
 use crate::counter_pair::{self, CounterPair};
-use crate::leak::{self, LiveTable};
+use crate::open_regions;
 
-/// `HeapSlot::carried` when no line has ended since the innermost measurement began.
+/// `HeapSlot::carried` when no line has ended since the innermost profiled call began.
 const NOTHING_CARRIED: i64 = i64::MIN;
 
-/// What a peak measurement puts back when it ends: the enclosing measurement's state.
+/// What a profiled call's peak measurement puts back when it ends: the calling line's state.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PeakSave {
     pub(crate) peak: i64,
@@ -61,11 +61,11 @@ pub(crate) struct HeapSlot {
     pub(crate) allocated: CounterPair,
     /// Bytes and blocks freed.
     pub(crate) freed: CounterPair,
-    /// The highest `live` has been since the innermost open measurement, or the running line
-    /// of a profiled call, lowered it.
+    /// The highest `live` has been since the innermost open profiled call, or its running line,
+    /// lowered it.
     pub(crate) peak: AtomicI64,
     /// The highest of the peaks that lines set aside when they ended (see `end_line_peak`) since
-    /// the innermost open measurement began, or `NOTHING_CARRIED`.
+    /// the innermost open profiled call began, or `NOTHING_CARRIED`.
     carried: AtomicI64,
     /// What `peak` was before the last allocation that raised it, and that allocation's number
     /// (`allocated.blocks` once counted): an allocation counted before the inner allocator
@@ -76,8 +76,6 @@ pub(crate) struct HeapSlot {
     pub(crate) shared: bool,
     /// Whether the thread that had it has ended and it waits for another (see `reclaim`).
     released: AtomicBool,
-    /// The live-block table of an open tracking region of this thread, else null.
-    pub(crate) live_table: AtomicPtr<LiveTable>,
 }
 
 #[allow(clippy::declare_interior_mutable_const)] // used only to fill the array below
@@ -90,7 +88,6 @@ const EMPTY_SLOT: HeapSlot = HeapSlot {
     raised_by: AtomicU64::new(0),
     shared: false,
     released: AtomicBool::new(false),
-    live_table: AtomicPtr::new(ptr::null_mut()),
 };
 
 static SLOTS: [HeapSlot; THREAD_SLOTS] = [EMPTY_SLOT; THREAD_SLOTS];
@@ -115,8 +112,8 @@ thread_local! {
     // the thread's other locals are gone, and reading them never allocates.
     static SLOT: Cell<*const HeapSlot> = const { Cell::new(ptr::null()) };
     /// This thread's slot while counting in it takes nothing but plain stores: claimed, its
-    /// own (not the overflow slot), and no live-block table open. Null otherwise, which sends
-    /// the allocator down the general path. One load and one test decide the fast path.
+    /// own (not the overflow slot), and no heap region open. Null otherwise, which sends the
+    /// allocator down the general path. One load and one test decide the fast path.
     static FAST: Cell<*const HeapSlot> = const { Cell::new(ptr::null()) };
     /// `FAST` where the processor lets a counter pair be added to at once
     /// ([`counter_pair::at_once_is_atomic`]), else null.
@@ -124,7 +121,7 @@ thread_local! {
     /// `PAIRED` while no peak measurement is open on this thread, else null. An allocation with
     /// no one watching the peak counts its bytes and block, at once, and nothing more.
     static UNWATCHED: Cell<*const HeapSlot> = const { Cell::new(ptr::null()) };
-    /// How many peak measurements are open on this thread (frames, regions).
+    /// How many peak measurements (profiled calls) are open on this thread.
     static WATCHES: Cell<u32> = const { Cell::new(0) };
 }
 
@@ -196,9 +193,6 @@ fn reclaim() -> Option<&'static HeapSlot> {
 pub(crate) fn release_this_thread(slot: &'static HeapSlot) {
     SLOT.set(&OVERFLOW);
     refresh_fast_path();
-    // A live-block table still here belongs to a region that was never closed (forgotten):
-    // it is left to leak rather than handed to the next thread.
-    slot.live_table.store(ptr::null_mut(), Relaxed);
     slot.released.store(true, Release);
     RELEASED_SLOTS.fetch_add(1, Relaxed);
 }
@@ -242,13 +236,12 @@ fn refresh_unwatched() {
     });
 }
 
-/// Opens or closes this thread's fast path to match its slot: call after claiming it and after
-/// opening or closing a live-block table.
+/// Opens or closes this thread's fast path to match its slot and its regions: call after
+/// claiming the slot and after opening or closing a heap region.
 pub(crate) fn refresh_fast_path() {
     let slot = SLOT.get();
     // SAFETY: non-null values of `SLOT` are references to statics set by `claim`.
-    let fast =
-        !slot.is_null() && unsafe { !(*slot).shared && (*slot).live_table.load(Relaxed).is_null() };
+    let fast = !slot.is_null() && unsafe { !(*slot).shared } && !open_regions::any_open();
     FAST.set(if fast { slot } else { ptr::null() });
     PAIRED.set(if fast && counter_pair::at_once_is_atomic() {
         slot
@@ -328,7 +321,7 @@ fn counted_alloc(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
         return;
     }
     slot.count_alloc(size);
-    leak::on_alloc(slot, ptr, size);
+    open_regions::on_alloc(slot.live(), ptr, size);
 }
 
 /// Counts a free on the general path.
@@ -339,7 +332,7 @@ fn counted_free(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
         return;
     }
     slot.freed.add(size as u64, 1);
-    leak::on_free(slot, ptr);
+    open_regions::on_free(ptr);
 }
 
 /// Takes back an allocation counted on a fast path (in the thread's own slot, which those
@@ -611,8 +604,8 @@ impl HeapSlot {
         peak
     }
 
-    /// Ends a measurement that nests within its enclosing one (a profiled call): returns its
-    /// peak, and puts back the enclosing measurement's, raised by it.
+    /// Ends a profiled call's peak measurement, which nests within the calling line's: returns
+    /// its peak, and puts back the calling line's, raised by it.
     #[inline(always)]
     pub(crate) fn end_peak(&self, saved: PeakSave) -> i64 {
         let peak = self.peak.load(Relaxed).max(self.carried.load(Relaxed));
@@ -621,30 +614,17 @@ impl HeapSlot {
         leave_watch();
         peak
     }
-
-    /// Ends a heap region's measurement opened at `live`: returns how far the heap rose above it.
-    ///
-    /// A region may begin in one statement of a profiled call and end in another: lines of the
-    /// call then ended while it was open, and set their peaks aside in it. The running line
-    /// keeps its own peak (all of it within the region), and the call's measurement takes the
-    /// rest: the ended lines', and the peak of the line the region began in, up to its start.
-    pub(crate) fn close_peak(&self, live: i64, saved: PeakSave) -> u64 {
-        let carried = self.carried.load(Relaxed);
-        let peak = if carried == NOTHING_CARRIED {
-            self.end_peak(saved)
-        } else {
-            self.carried
-                .store(saved.carried.max(saved.peak).max(carried), Relaxed);
-            leave_watch();
-            self.peak.load(Relaxed).max(carried)
-        };
-        peak.saturating_sub(live).max(0) as u64
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ends a peak measurement opened at `live`, which saved `saved`: how far the heap rose
+    /// above `live`.
+    fn close(slot: &HeapSlot, live: i64, saved: PeakSave) -> u64 {
+        slot.end_peak(saved).saturating_sub(live).max(0) as u64
+    }
 
     /// An allocator that always fails.
     struct Exhausted;
@@ -710,7 +690,7 @@ mod tests {
         let saved = slot.open_peak(live);
         refuse_a_tebibyte_twice(slot);
         assert_eq!(
-            slot.close_peak(live, saved),
+            close(slot, live, saved),
             0,
             "a refused block never raised the heap"
         );
@@ -746,12 +726,12 @@ mod tests {
         let inner = slot.open_peak(inner_live);
         spike();
         spike();
-        assert_eq!(slot.close_peak(inner_live, inner), 1000);
+        assert_eq!(close(slot, inner_live, inner), 1000);
         assert!(
             unwatched_slot().is_none(),
             "the outer measurement still watches"
         );
-        assert_eq!(slot.close_peak(outer_live, outer), 1000);
+        assert_eq!(close(slot, outer_live, outer), 1000);
         assert_eq!(
             unwatched_slot().is_some(),
             unwatched,
@@ -761,7 +741,7 @@ mod tests {
         spike();
         let live = slot.read().live;
         let saved = slot.open_peak(live);
-        assert_eq!(slot.close_peak(live, saved), 0);
+        assert_eq!(close(slot, live, saved), 0);
     }
 
     #[test]
@@ -783,12 +763,12 @@ mod tests {
                 exhausted.alloc(huge).is_null(),
                 "raised the peak, and was taken back"
             );
-            assert_eq!(slot.close_peak(live, saved), 1000);
+            assert_eq!(close(slot, live, saved), 1000);
             // The next allocation has the refused one's number, but raises no peak.
             let saved = slot.open_peak(live);
             counting.dealloc(kept, small);
             assert!(exhausted.alloc(small).is_null());
-            assert_eq!(slot.close_peak(live, saved), 0);
+            assert_eq!(close(slot, live, saved), 0);
         }
     }
 
@@ -840,6 +820,6 @@ mod tests {
         assert_eq!(after.alloc_bytes - before.alloc_bytes, 500);
         assert_eq!(after.freed_bytes - before.freed_bytes, 500);
         // 100 + 100, then 100 + 300 once the realloc is counted.
-        assert_eq!(slot.close_peak(before.live, saved), 400);
+        assert_eq!(close(slot, before.live, saved), 400);
     }
 }

@@ -26,6 +26,7 @@ mod heap;
 mod leak;
 mod live;
 mod mem_usage;
+mod open_regions;
 pub mod profile;
 mod region;
 mod registry;

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::heap::{self, HeapReading, PeakSave};
-use crate::leak::{self, LiveTable};
+use crate::heap::{self, HeapReading};
+use crate::leak::LiveTable;
+use crate::open_regions::{self, OpenRegion};
 use crate::registry;
 
 /// What the current thread allocated and freed while a region ran.
@@ -83,48 +84,58 @@ impl fmt::Display for HeapStats {
 }
 
 /// A region of code whose heap figures on this thread are measured, from [`HeapRegion::start`]
-/// to [`HeapRegion::finish`]. Regions nest.
+/// to [`HeapRegion::finish`] (or its drop).
+///
+/// Regions need not nest, with each other or with profiled calls: one may start in a
+/// `#[line_profile]` function and finish after it returns, or in another one; stay open across
+/// an `.await`; or finish before a region started after it. Each keeps its own figures, exactly.
+/// While one is open, the thread's allocations take the counting allocator's general path (a
+/// few nanoseconds more each). A region that is never finished or dropped (`mem::forget`) stays
+/// open, and keeps the thread on that path.
 #[derive(Debug)]
 #[must_use = "call finish() to read the figures"]
 pub struct HeapRegion {
     start: HeapReading,
-    saved_peak: PeakSave,
-    tracking: Option<*mut LiveTable>,
+    /// Its entry in this thread's open regions; the raw pointer also keeps the region on its
+    /// thread (not `Send`).
+    open: *mut OpenRegion,
     finished: bool,
 }
 
 impl HeapRegion {
     /// Starts measuring.
     pub fn start() -> Self {
-        let slot = heap::this_thread();
-        if let Some(frame) = crate::thread::current_frame() {
-            frame.note_line_peak_before_region();
-        }
-        let start = slot.read();
-        HeapRegion {
-            saved_peak: slot.open_peak(start.live),
-            start,
-            tracking: None,
-            finished: false,
-        }
+        Self::open(false)
     }
 
     /// Starts measuring, and notes which profiled line allocates each block, to name the lines
-    /// of what is still live at the end. Costs a hash-table insert per allocation.
+    /// of what is still live at the end. Costs a hash-table insert per allocation, in each
+    /// tracking region open.
     pub fn start_tracking() -> Self {
-        let previous = leak::start();
-        let mut region = Self::start();
-        region.tracking = previous;
-        region
+        Self::open(true)
+    }
+
+    fn open(tracking: bool) -> Self {
+        let slot = heap::this_thread();
+        let start = slot.read();
+        // A thread sharing the overflow slot cannot tell its blocks from other threads'.
+        let open = open_regions::open(start.live, tracking && !slot.shared);
+        HeapRegion {
+            start,
+            open,
+            finished: false,
+        }
     }
 
     /// Ends the region and returns its figures.
     pub fn finish(mut self) -> HeapStats {
         self.finished = true;
-        let slot = heap::this_thread();
-        let end = slot.read();
-        let peak_bytes = slot.close_peak(self.start.live, self.saved_peak);
-        let table = self.tracking.take().and_then(leak::stop);
+        let end = heap::this_thread().read();
+        // SAFETY: `open` came from `open_regions::open` on this thread (the region is not
+        // `Send`), and `finished` keeps it from being closed again on drop.
+        let closed = unsafe { open_regions::close(self.open) };
+        let peak_bytes = closed.high.saturating_sub(self.start.live).max(0) as u64;
+        let table = closed.table;
         let mut stats = HeapStats {
             allocs: end.allocs - self.start.allocs,
             frees: end.frees - self.start.frees,
@@ -148,10 +159,8 @@ impl Drop for HeapRegion {
     /// A region left without `finish` (a panic in the measured code) closes itself.
     fn drop(&mut self) {
         if !self.finished {
-            heap::this_thread().close_peak(self.start.live, self.saved_peak);
-            if let Some(previous) = self.tracking.take() {
-                drop(leak::stop(previous));
-            }
+            // SAFETY: as in `finish`, which did not run.
+            drop(unsafe { open_regions::close(self.open) });
         }
     }
 }
