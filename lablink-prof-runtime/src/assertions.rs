@@ -3,8 +3,9 @@
 //! Each runs the closure in a [`HeapRegion`] on the current thread (so parallel tests do not
 //! disturb each other), drops the closure's result inside the region (a returned value is not a
 //! leak), and panics with the figures, and the profiled lines that allocated what is still
-//! live, when the assertion fails. Without the counting allocator installed they panic and say
-//! so: an assertion that cannot measure never passes.
+//! live, when the assertion fails. Without the counting allocator installed, or on a thread
+//! beyond [`THREAD_SLOTS`](crate::THREAD_SLOTS) alive at once, they panic and say so: an
+//! assertion that cannot measure never passes.
 
 use crate::region::{HeapRegion, HeapStats};
 

@@ -11,7 +11,7 @@
 //! static array so that the process's live heap is the sum over them; a thread claims one on its
 //! first allocation (one compare-and-swap, once per thread). Threads beyond [`THREAD_SLOTS`] share
 //! one more slot, updated with atomic adds: still exact for the process, but their per-line memory
-//! figures are left out. A thread's slot goes back to the pool when the thread ends
+//! figures are left out, and their heap regions count nothing. A thread's slot goes back to the pool when the thread ends
 //! ([`slot_release`]), with its counts: the next thread to claim it continues them, so the
 //! process's figures stay exact, and the limit is on threads alive at once rather than threads ever
 //! started.

@@ -33,7 +33,10 @@ pub struct HeapStats {
     /// [`HeapRegion::start_tracking`] / [`measure`]); blocks allocated outside profiled functions
     /// are under "outside profiled functions".
     pub live_by_line: Vec<LiveLine>,
-    /// Whether the counting allocator is installed (without it every figure is 0).
+    /// Whether the figures were counted: the counting allocator is installed, and the thread had
+    /// a heap slot of its own (it was not one of the threads beyond
+    /// [`THREAD_SLOTS`](crate::THREAD_SLOTS) alive at once, which share one). Otherwise every
+    /// figure is 0, and the display says why.
     pub counted: bool,
 }
 
@@ -57,6 +60,15 @@ impl HeapStats {
 
 impl fmt::Display for HeapStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.counted && heap::is_installed() {
+            return write!(
+                f,
+                "Heap figures: not measured. More than {} threads were alive at once, and this \
+                 thread was one of those beyond, which share one heap slot: its figures would be \
+                 theirs too.",
+                crate::THREAD_SLOTS
+            );
+        }
         if !self.counted {
             return f.write_str(crate::report::NO_HEAP_NOTE);
         }
@@ -96,6 +108,8 @@ impl fmt::Display for HeapStats {
 #[must_use = "call finish() to read the figures"]
 pub struct HeapRegion {
     start: HeapReading,
+    /// Whether the thread has a slot of its own, whose figures are its alone.
+    own_slot: bool,
     /// Its entry in this thread's open regions; the raw pointer also keeps the region on its
     /// thread (not `Send`).
     open: *mut OpenRegion,
@@ -122,6 +136,7 @@ impl HeapRegion {
         let open = open_regions::open(start.live, tracking && !slot.shared);
         HeapRegion {
             start,
+            own_slot: !slot.shared,
             open,
             finished: false,
         }
@@ -134,6 +149,9 @@ impl HeapRegion {
         // SAFETY: `open` came from `open_regions::open` on this thread (the region is not
         // `Send`), and `finished` keeps it from being closed again on drop.
         let closed = unsafe { open_regions::close(self.open) };
+        if !(heap::is_installed() && self.own_slot) {
+            return HeapStats::default();
+        }
         let peak_bytes = closed.high.saturating_sub(self.start.live).max(0) as u64;
         let table = closed.table;
         let mut stats = HeapStats {
@@ -146,7 +164,7 @@ impl HeapRegion {
                 - (end.frees - self.start.frees) as i64,
             peak_bytes,
             live_by_line: Vec::new(),
-            counted: heap::is_installed(),
+            counted: true,
         };
         if let Some(table) = table {
             stats.live_by_line = live_by_line(&table);
