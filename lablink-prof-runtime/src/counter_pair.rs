@@ -54,9 +54,24 @@ impl CounterPair {
     /// writes it.
     #[inline(always)]
     pub(crate) unsafe fn add_at_once(&self, bytes: u64) {
+        // SAFETY: the caller's promise; the pair is at offset 0 of itself.
+        unsafe { Self::add_at_once_within::<0, Self>(self, bytes) }
+    }
+
+    /// [`add_at_once`](Self::add_at_once) on the pair `OFFSET` bytes into `*owner`. The
+    /// instructions then address the pair from the owner's address, which the caller holds in a
+    /// register already, rather than from the pair's, which would take an instruction more to
+    /// compute.
+    ///
+    /// # Safety
+    ///
+    /// As for `add_at_once`, and a `CounterPair` lies `OFFSET` bytes into `*owner`.
+    #[inline(always)]
+    pub(crate) unsafe fn add_at_once_within<const OFFSET: usize, T>(owner: &T, bytes: u64) {
+        debug_assert!(OFFSET + std::mem::size_of::<CounterPair>() <= std::mem::size_of::<T>());
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the processor has AVX (the caller checked), so the VEX instructions exist.
-        // `self` is 16-byte aligned (`repr(align(16))`), as `vmovdqa` requires, and the load
+        // The pair is 16-byte aligned (`repr(align(16))`), as `vmovdqa` requires, and the load
         // and the store touch only its 16 bytes. Only this thread writes them (the caller's
         // promise), so nothing is lost between the load and the store; the processor stores
         // the 16 bytes atomically (see `at_once_is_atomic`), so another thread's relaxed load of
@@ -65,9 +80,10 @@ impl CounterPair {
             std::arch::asm!(
                 "vmovq {sum}, {bytes}",
                 "vpaddq {sum}, {sum}, xmmword ptr [rip + {one_block}]",
-                "vpaddq {sum}, {sum}, xmmword ptr [{pair}]",
-                "vmovdqa xmmword ptr [{pair}], {sum}",
-                pair = in(reg) self,
+                "vpaddq {sum}, {sum}, xmmword ptr [{owner} + {offset}]",
+                "vmovdqa xmmword ptr [{owner} + {offset}], {sum}",
+                owner = in(reg) owner,
+                offset = const OFFSET,
                 bytes = in(reg) bytes,
                 one_block = sym ONE_BLOCK,
                 sum = out(xmm_reg) _,
@@ -75,7 +91,14 @@ impl CounterPair {
             );
         }
         #[cfg(not(target_arch = "x86_64"))]
-        self.add(bytes, 1);
+        // SAFETY: the caller's promise: a pair lies there, within `*owner`.
+        unsafe {
+            (*std::ptr::from_ref(owner)
+                .cast::<u8>()
+                .add(OFFSET)
+                .cast::<CounterPair>())
+            .add(bytes, 1)
+        };
     }
 }
 
