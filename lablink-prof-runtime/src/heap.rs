@@ -919,4 +919,74 @@ mod tests {
         // 100 + 100, then 100 + 300 once the realloc is counted.
         assert_eq!(close(slot, before.live, saved), 400);
     }
+
+    /// Allocates and frees, with `alloc` and with `alloc_zeroed`, one block of each layout:
+    /// returns the thread's (allocations, bytes allocated, frees, bytes freed) meanwhile.
+    fn allocate_each(layouts: &[Layout]) -> (u64, u64, u64, u64) {
+        let counting = CountingAlloc::system();
+        let before = this_thread().read();
+        for &layout in layouts {
+            // SAFETY: valid non-zero layouts; each block is freed once with its layout.
+            unsafe {
+                let a = counting.alloc(layout);
+                let z = counting.alloc_zeroed(layout);
+                assert!(!a.is_null() && !z.is_null());
+                assert_eq!(a as usize % layout.align(), 0);
+                assert_eq!(z as usize % layout.align(), 0);
+                assert!(
+                    std::slice::from_raw_parts(z, layout.size())
+                        .iter()
+                        .all(|&b| b == 0)
+                );
+                counting.dealloc(a, layout);
+                counting.dealloc(z, layout);
+            }
+        }
+        let after = this_thread().read();
+        (
+            after.allocs - before.allocs,
+            after.alloc_bytes - before.alloc_bytes,
+            after.frees - before.frees,
+            after.freed_bytes - before.freed_bytes,
+        )
+    }
+
+    /// Layouts that `malloc` does not serve (an alignment above its own, or above the size) take
+    /// another path, out of line: counted the same, watched or not.
+    #[test]
+    fn layouts_malloc_does_not_serve_are_counted_the_same() {
+        let layouts = [
+            Layout::from_size_align(100, 64).unwrap(),
+            Layout::from_size_align(8, 32).unwrap(),
+            Layout::from_size_align(5000, 4096).unwrap(),
+        ];
+        assert!(layouts.iter().all(|&l| !malloc_serves(l)));
+        let expected = (6, 2 * (100 + 8 + 5000), 6, 2 * (100 + 8 + 5000));
+        assert_eq!(allocate_each(&layouts), expected, "unwatched");
+        let slot = this_thread();
+        let live = slot.read().live;
+        let saved = slot.open_peak(live);
+        assert_eq!(allocate_each(&layouts), expected, "watched");
+        assert_eq!(
+            close(slot, live, saved),
+            2 * 5000,
+            "the two largest blocks, live at once"
+        );
+    }
+
+    #[test]
+    fn a_refused_allocation_of_a_layout_malloc_does_not_serve_is_taken_back() {
+        let counting = refusing();
+        let layout = Layout::from_size_align(1 << 40, 4096).unwrap();
+        assert!(!malloc_serves(layout));
+        let before = this_thread().read();
+        // SAFETY: a valid non-zero layout; nothing is returned to free.
+        let (p, z) = unsafe { (counting.alloc(layout), counting.alloc_zeroed(layout)) };
+        assert!(p.is_null() && z.is_null());
+        let after = this_thread().read();
+        assert_eq!(
+            (after.allocs, after.alloc_bytes),
+            (before.allocs, before.alloc_bytes)
+        );
+    }
 }
