@@ -5,16 +5,16 @@
 //! and counts every allocation and free in the calling thread's own [`HeapSlot`]: bytes and blocks
 //! allocated and freed, the live heap, and its high-water mark. The high-water mark is kept only
 //! while a profiled call that reads it is open on the thread: elsewhere an allocation counts its
-//! bytes and its block (at once, see [`counter_pair`]) and nothing more. Heap regions keep marks
-//! of their own, on the general path ([`open_regions`]). A slot is written only by its thread, with relaxed loads and stores (plain moves
-//! on x86-64): no lock and no shared read-modify-write on the allocation path. The slots sit in one
-//! static array so that the process's live heap is the sum over them; a thread claims one on its
-//! first allocation (one compare-and-swap, once per thread). Threads beyond [`THREAD_SLOTS`] share
-//! one more slot, updated with atomic adds: still exact for the process, but their per-line memory
-//! figures are left out, and their heap regions count nothing. A thread's slot goes back to the pool when the thread ends
-//! ([`slot_release`]), with its counts: the next thread to claim it continues them, so the
-//! process's figures stay exact, and the limit is on threads alive at once rather than threads ever
-//! started.
+//! bytes and its block (at once, see [`counter_pair`]) and nothing more. Heap regions keep marks of
+//! their own, on the general path ([`open_regions`]). A slot is written only by its thread, with
+//! relaxed loads and stores (plain moves on x86-64): no lock and no shared read-modify-write on the
+//! allocation path. The slots sit in one static array so that the process's live heap is the sum
+//! over them; a thread claims one on its first allocation (one compare-and-swap, once per thread).
+//! Threads beyond [`THREAD_SLOTS`] share one more slot, updated with atomic adds: still exact for
+//! the process, but their per-line memory figures are left out, and their heap regions count
+//! nothing. A thread's slot goes back to the pool when the thread ends ([`slot_release`]), with its
+//! counts: the next thread to claim it continues them, so the process's figures stay exact, and the
+//! limit is on threads alive at once rather than threads ever started.
 //!
 //! Memory freed on another thread than the one that allocated it counts as freed on the thread
 //! that frees it: that thread's net goes down, the allocating thread's stays up. The process's

@@ -101,9 +101,9 @@ impl fmt::Display for HeapStats {
 /// Regions need not nest, with each other or with profiled calls: one may start in a
 /// `#[line_profile]` function and finish after it returns, or in another one; stay open across
 /// an `.await`; or finish before a region started after it. Each keeps its own figures, exactly.
-/// While one is open, the thread's allocations take the counting allocator's general path (a
-/// few nanoseconds more each). A region that is never finished or dropped (`mem::forget`) stays
-/// open, and keeps the thread on that path.
+/// While one is open, the thread's allocations take the counting allocator's general path (out
+/// of line, and through every open region's entry). A region that is never finished or dropped
+/// (`mem::forget`) stays open, and keeps the thread on that path.
 #[derive(Debug)]
 #[must_use = "call finish() to read the figures"]
 pub struct HeapRegion {
