@@ -9,6 +9,9 @@
 //! percent from one process to the next (1.05x to 1.18x for the same build, on this machine):
 //! as much as the differences between the counting allocator, the floors and the target.
 //!
+//! Two more variants time the counting allocator inside a `#[line_profile]` call with recording
+//! on, where the thread's heap peak is watched: what every allocation in profiled code costs.
+//!
 //! `cargo bench --bench allocator_paired` (about a minute). Run without `--bench` (as
 //! `cargo test --benches` does), it runs three rounds as a check.
 
@@ -34,18 +37,20 @@ const PROCESSES: usize = 5;
 const CHILD: &str = "LABLINK_ALLOCATOR_PAIRED_CHILD";
 
 /// The variants, timed in each round; the first is the reference.
-const VARIANTS: [&str; 7] = [
+const VARIANTS: [&str; 9] = [
     "System",
     "floor: System + one thread-local counter",
     "floor: System + four thread-local counters",
     "CountingAlloc<System>",
+    "CountingAlloc<System> in a profiled call",
     "System via entry points",
     "floor: System, its answer checked, via entry points",
     "CountingAlloc<System> via entry points",
+    "CountingAlloc<System> via entry points, in a profiled call",
 ];
 
 /// What each variant's ratio is taken to.
-const REFERENCE: [usize; 7] = [0, 0, 0, 0, 4, 4, 4];
+const REFERENCE: [usize; 9] = [0, 0, 0, 0, 0, 5, 5, 5, 5];
 
 fn time_variant(variant: usize, pairs: u64) -> Duration {
     match variant {
@@ -53,10 +58,19 @@ fn time_variant(variant: usize, pairs: u64) -> Duration {
         1 => time::<OneCounterFloor, false>(pairs),
         2 => time::<FourCountersFloor, false>(pairs),
         3 => time::<Counting, false>(pairs),
-        4 => time::<SystemAlone, true>(pairs),
-        5 => time::<CheckedSystemFloor, true>(pairs),
-        _ => time::<Counting, true>(pairs),
+        4 => in_a_profiled_call::<false>(pairs),
+        5 => time::<SystemAlone, true>(pairs),
+        6 => time::<CheckedSystemFloor, true>(pairs),
+        7 => time::<Counting, true>(pairs),
+        _ => in_a_profiled_call::<true>(pairs),
     }
+}
+
+/// The counting allocator's pairs timed inside a profiled call: its one statement is recorded
+/// once, and every allocation of the loop keeps the thread's heap peak, as in profiled code.
+#[lablink_prof::line_profile]
+fn in_a_profiled_call<const VIA_ENTRY_POINTS: bool>(pairs: u64) -> Duration {
+    time::<Counting, VIA_ENTRY_POINTS>(pairs)
 }
 
 /// `rounds` rounds on `threads` threads at once: each round's time for each variant, the
@@ -161,6 +175,8 @@ fn report(threads: usize, processes: &[Vec<(f64, f64)>]) {
 
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
+    lablink_prof::enable();
+    lablink_prof::skip_exit_report();
     if !measuring {
         for threads in [1, 2] {
             run(threads, 3);
