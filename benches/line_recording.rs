@@ -2,7 +2,7 @@
 //!
 //! `cargo bench --bench line_recording`. Groups:
 //! - `statement`: one `rdtsc` read (the reference) against recording one statement
-//!   (`Frame::enter`, what the attribute puts before each statement), and for context a puffin
+//!   (`Frame::start_line`, what the attribute puts before each statement), and for context a puffin
 //!   scope around a statement;
 //! - `call`: a small function plain, profiled with recording off, and profiled with recording on.
 
@@ -11,7 +11,7 @@ mod common;
 use common::{MARKER, SITE, raw_tsc};
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use lablink_prof::__private::Frame;
+use lablink_prof::__private::{Frame, begin_sync};
 use lablink_prof::line_profile;
 
 fn statement(c: &mut Criterion) {
@@ -19,10 +19,11 @@ fn statement(c: &mut Criterion) {
     lablink_prof::skip_exit_report();
     let mut g = c.benchmark_group("statement");
     g.bench_function("rdtsc (reference)", |b| b.iter(|| black_box(raw_tsc())));
-    let frame = Frame::enter_sync(&SITE, MARKER);
+    let frame = std::pin::pin!(begin_sync(&SITE, MARKER));
+    let frame = Frame::activate(frame);
     g.bench_function("record one statement", |b| {
         b.iter(|| {
-            frame.enter(black_box(1));
+            frame.start_line(black_box(1));
         })
     });
     // A Rust peer for context: a puffin scope around one statement, puffin recording.
@@ -35,7 +36,6 @@ fn statement(c: &mut Criterion) {
     });
     puffin::set_scopes_on(false);
     g.finish();
-    drop(frame);
 }
 
 fn plain_small(x: u64) -> u64 {

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use lablink_prof::__private::Frame;
+use lablink_prof::__private::{Frame, begin_sync};
 use lablink_prof::CountingAlloc;
 
 #[global_allocator]
@@ -23,19 +23,19 @@ fn statement_with_heap(c: &mut Criterion) {
     lablink_prof::enable();
     lablink_prof::skip_exit_report();
     drop(black_box(vec![0u8; 16])); // the allocator has served this thread: memory is counted
-    assert!(lablink_prof::heap_is_counted());
+    assert!(lablink_prof::diagnostics::heap_is_counted());
     let mut g = c.benchmark_group("statement, memory columns on");
     g.bench_function("rdtsc (reference)", |b| b.iter(|| black_box(raw_tsc())));
-    let frame = Frame::enter_sync(&SITE, MARKER);
+    let frame = std::pin::pin!(begin_sync(&SITE, MARKER));
+    let frame = Frame::activate(frame);
     g.bench_function("record one statement with memory", |b| {
-        b.iter(|| frame.enter(black_box(1)))
+        b.iter(|| frame.start_line(black_box(1)))
     });
     let (stop, threads) = idle_threads(256);
     g.bench_function("the same, 256 other threads alive", |b| {
-        b.iter(|| frame.enter(black_box(1)))
+        b.iter(|| frame.start_line(black_box(1)))
     });
     g.finish();
-    drop(frame);
     drop(stop);
     threads.into_iter().for_each(|t| t.join().unwrap());
 }

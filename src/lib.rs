@@ -72,17 +72,17 @@
 
 pub use lablink_prof_macros::line_profile;
 pub use lablink_prof_runtime::assertions;
+pub use lablink_prof_runtime::diagnostics;
 pub use lablink_prof_runtime::profile;
 pub use lablink_prof_runtime::report;
 pub use lablink_prof_runtime::{
-    CallerProfile, FunctionProfile, LineProfile, Profile, ReportError, ReportFormat, ReportGuard,
-    ThreadFunctionProfile, ThreadInfo, compensation, disable, enable, enabled, print_report, reset,
-    set_compensation, skip_exit_report, snapshot,
+    CallerProfile, FunctionProfile, LineProfile, Profile, ThreadFunctionProfile, ThreadInfo,
 };
+pub use lablink_prof_runtime::{CountingAlloc, HeapRegion, HeapStats, LiveLine, measure};
 pub use lablink_prof_runtime::{
-    CountingAlloc, HeapRegion, HeapStats, LiveLine, THREAD_SLOTS, heap_is_counted, measure,
-    process_live_bytes, recorder_bytes,
+    ReportError, ReportFormat, ReportGuard, print_report, skip_exit_report,
 };
+pub use lablink_prof_runtime::{disable, enable, enabled, reset, snapshot};
 
 /// Whether this build instruments `#[line_profile]` functions (the `profiling` feature, on by
 /// default). Without it the attribute emits functions unchanged.
@@ -129,7 +129,5 @@ macro_rules! assert_no_alloc {
 /// Not public API: what the attribute's expansion refers to. It may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use lablink_prof_runtime::{
-        AwaitTimer, ClosureLines, Frame, FunctionSite, LineIter, SiteInfo, enabled,
-    };
+    pub use lablink_prof_runtime::__private::*;
 }

@@ -4,7 +4,8 @@
 //! heap does not move. Its own binary without the test harness, so that the call is the
 //! process's first and no harness thread allocates meanwhile.
 
-use lablink_prof::{CountingAlloc, HeapStats, line_profile, measure, process_live_bytes};
+use lablink_prof::diagnostics::process_live_bytes;
+use lablink_prof::{CountingAlloc, HeapStats, line_profile, measure};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();

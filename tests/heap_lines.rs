@@ -559,7 +559,7 @@ fn a_profiled_functions_first_call_shows_only_the_programs_memory() {
     let f = function("calls_a_function_the_first_time");
     let call = line(&f, "L:first_call");
     assert_eq!((call.allocs, call.alloc_bytes), (1, 100));
-    assert!(lablink_prof::recorder_bytes() > 0);
+    assert!(lablink_prof::diagnostics::recorder_bytes() > 0);
 }
 
 #[rustfmt::skip] // the `// L:` tag must stay on its line

@@ -9,7 +9,8 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Duration;
 
 use common::{function, record};
-use lablink_prof::{CountingAlloc, line_profile, process_live_bytes};
+use lablink_prof::diagnostics::process_live_bytes;
+use lablink_prof::{CountingAlloc, line_profile};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();

@@ -69,7 +69,7 @@ fn recording_statements_and_calls_allocates_nothing_after_the_first_call() {
     let _ = arithmetic(3);
     let _ = recursive(3);
     let before = allocations();
-    let recorder = lablink_prof::recorder_bytes();
+    let recorder = lablink_prof::diagnostics::recorder_bytes();
     for _ in 0..1000 {
         std::hint::black_box(arithmetic(std::hint::black_box(50)));
         std::hint::black_box(recursive(std::hint::black_box(20)));
@@ -77,7 +77,7 @@ fn recording_statements_and_calls_allocates_nothing_after_the_first_call() {
     let after = allocations();
     assert_eq!(after - before, 0, "the recording path allocated");
     // The recorder's memory depends on functions and threads, not hits.
-    assert_eq!(lablink_prof::recorder_bytes(), recorder);
+    assert_eq!(lablink_prof::diagnostics::recorder_bytes(), recorder);
     // And it recorded: this is not the disabled path.
     let f = common::function("arithmetic");
     assert_eq!(f.calls, 1001);

@@ -20,9 +20,9 @@ fn trivial(n: u64) -> u64 {
 /// Runs `trivial` and reads the same recorded figures raw and compensated.
 fn measure_trivial() -> (lablink_prof::FunctionProfile, lablink_prof::FunctionProfile) {
     assert_eq!(trivial(200_000), 0);
-    lablink_prof::set_compensation(false);
+    lablink_prof::diagnostics::set_compensation(false);
     let raw = function("trivial");
-    lablink_prof::set_compensation(true);
+    lablink_prof::diagnostics::set_compensation(true);
     (raw, function("trivial"))
 }
 
@@ -103,7 +103,7 @@ fn a_statement_that_busy_waits_a_known_time_is_reported_within_2_percent() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     record();
     lablink_prof::reset();
-    lablink_prof::set_compensation(true);
+    lablink_prof::diagnostics::set_compensation(true);
     let mut measured = Duration::ZERO;
     for _ in 0..5 {
         measured += waits_in_one_statement(Duration::from_millis(10));

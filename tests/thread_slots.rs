@@ -8,9 +8,8 @@ mod common;
 use std::sync::{Arc, Barrier, Mutex};
 
 use common::{function, record};
-use lablink_prof::{
-    CountingAlloc, HeapStats, THREAD_SLOTS, line_profile, process_live_bytes, recorder_bytes,
-};
+use lablink_prof::diagnostics::{THREAD_SLOTS, process_live_bytes, recorder_bytes};
+use lablink_prof::{CountingAlloc, HeapStats, line_profile};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();

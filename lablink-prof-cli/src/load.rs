@@ -1,11 +1,8 @@
 //! Reading profile files, with every problem reported against the file's name.
 //!
-//! Files written before a field existed get it filled in here, so the subcommands can rely
-//! on every figure: `primitive_calls` and `cumulative_ns` default to `calls` and `total_ns`,
-//! and a missing `own_ns` is derived from the call graph (`total_ns` less the time of the
-//! calls other functions list as coming from this one).
+//! Files written before a field existed get it filled in by the profile model's rules
+//! (`Profile::complete_missing_figures`), so the subcommands can rely on every figure.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use lablink_prof_runtime::ReportError;
@@ -41,7 +38,7 @@ pub fn load(path: &Path) -> Result<Profile, CliError> {
         ),
         other => CliError::input(path, other.to_string()),
     })?;
-    complete(&mut profile);
+    profile.complete_missing_figures();
     Ok(profile)
 }
 
@@ -51,28 +48,4 @@ pub fn load(path: &Path) -> Result<Profile, CliError> {
 /// The first file's [`CliError::Input`].
 pub fn load_all<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Profile>, CliError> {
     paths.iter().map(|p| load(p.as_ref())).collect()
-}
-
-/// Fills in the figures an older or hand-written file leaves out.
-pub fn complete(profile: &mut Profile) {
-    // Time of calls made from each function, as the callees' `callers` record it.
-    let mut in_callees: HashMap<String, u64> = HashMap::new();
-    for f in &profile.functions {
-        for c in &f.callers {
-            *in_callees.entry(c.caller.clone()).or_default() += c.time_ns;
-        }
-    }
-    for f in &mut profile.functions {
-        if f.total_ns == 0 {
-            f.total_ns = f.lines.iter().map(|l| l.time_ns).sum();
-        }
-        if f.primitive_calls == 0 && f.cumulative_ns == 0 {
-            f.primitive_calls = f.calls;
-            f.cumulative_ns = f.total_ns;
-        }
-        if f.own_ns == 0 {
-            let callees = in_callees.get(&f.name).copied().unwrap_or(0);
-            f.own_ns = f.total_ns.saturating_sub(callees);
-        }
-    }
 }

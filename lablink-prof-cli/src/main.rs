@@ -15,7 +15,6 @@ mod folded;
 mod html;
 mod load;
 mod marshal;
-mod merge;
 mod output;
 mod stats;
 mod view;

@@ -9,7 +9,8 @@ use lablink_prof_runtime::profile::{FunctionProfile, Profile};
 use lablink_prof_runtime::report::{self, ReportFormat};
 
 use crate::error::CliError;
-use crate::{load, merge, output};
+use crate::{load, output};
+use lablink_prof_runtime::model::rules;
 
 /// Options of `lablink-prof view`.
 #[derive(Debug, Args)]
@@ -113,7 +114,7 @@ pub fn run(args: &ViewArgs) -> Result<(), CliError> {
             );
         }
     }
-    let profile = merge::merge(profiles, &labels);
+    let profile = rules::add_up(profiles, &labels);
     let layout = match (args.layout, args.unit) {
         (Some(layout), Some(_)) if layout != Layout::Kernprof => {
             eprintln!("lablink-prof: note: --unit applies to the kernprof layout only");
@@ -206,7 +207,7 @@ fn select(mut profile: Profile, args: &ViewArgs) -> Profile {
     }
     let functions = &mut profile.functions;
     match args.sort {
-        ViewSort::Time => merge::sort_by_time(functions),
+        ViewSort::Time => rules::sort_by_time(functions),
         ViewSort::Calls => {
             functions.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.name.cmp(&b.name)))
         }

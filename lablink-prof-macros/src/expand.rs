@@ -303,9 +303,9 @@ fn profiled_body(
         let stmts = &instrumented.stmts;
         return Ok(parse_quote! {{
             #site
-            let mut #frame = #private::Frame::enter_if_enabled(
-                &__LP_SITE, #marker, #is_async);
-            #frame.activate();
+            let #frame = ::core::pin::pin!(#private::begin_if_enabled(
+                &__LP_SITE, #marker, #is_async));
+            let #frame = #private::Frame::activate(#frame);
             #(#stmts)*
         }});
     }
@@ -315,10 +315,10 @@ fn profiled_body(
     let items = body.stmts.iter().filter(|s| is_item(s));
     let plain = body.stmts.iter().filter(|s| !is_item(s));
     let instrumented = instrumented.stmts.iter().filter(|s| !is_item(s));
-    let enter = if is_async {
-        quote!(enter_async)
+    let begin = if is_async {
+        quote!(begin_async)
     } else {
-        quote!(enter_sync)
+        quote!(begin_sync)
     };
     Ok(parse_quote! {{
         #site
@@ -326,8 +326,8 @@ fn profiled_body(
         if !#private::enabled() {
             #(#plain)*
         } else {
-            let mut #frame = #private::Frame::#enter(&__LP_SITE, #marker);
-            #frame.activate();
+            let #frame = ::core::pin::pin!(#private::#begin(&__LP_SITE, #marker));
+            let #frame = #private::Frame::activate(#frame);
             #(#instrumented)*
         }
     }})

@@ -1,15 +1,15 @@
 //! The rewrite of a function body: a line mark before every statement.
 //!
 //! Rules, each small:
-//! - a statement (`let`, expression, macro) gets `__lp_frame.enter(slot)` before it; items are
+//! - a statement (`let`, expression, macro) gets `__lp_frame.start_line(slot)` before it; items are
 //!   left alone; a tail expression stays the tail, with its mark before it;
-//! - `for PAT in EXPR` iterates `LineIter::new(__lp_frame.switch_to(slot), slot, EXPR)`, so every
+//! - `for PAT in EXPR` iterates `LineIter::new(__lp_frame.move_to_line(slot), slot, EXPR)`, so every
 //!   fetch of the next item is a hit of the header line and its time is the header's;
-//! - `while COND` tests `(__lp_frame.enter(slot), COND).1`: one hit per test;
+//! - `while COND` tests `(__lp_frame.start_line(slot), COND).1`: one hit per test;
 //! - `loop` is hit once when it starts and once at the top of every iteration;
 //! - an `else if` condition is marked like a `while` condition;
 //! - a `match` arm whose body is an expression becomes `{ mark; body }`;
-//! - in an `async fn`, `EXPR.await` becomes `AwaitTimer::new(&__lp_frame, EXPR).await`: the
+//! - in an `async fn`, `EXPR.await` becomes `AwaitTimer::new(__lp_frame, EXPR).await`: the
 //!   time suspended there is the line's Wait, and the task may resume on another thread;
 //! - a statement nested on the same line as the statement that contains it (`if c { a } else
 //!   { b }` on one line) is not marked again: the line is hit once, as a reader counts it;
@@ -44,14 +44,14 @@ impl Instrumenter<'_> {
     fn mark_stmt(&self, slot: usize) -> Stmt {
         let frame = &self.frame;
         let slot = lit(slot);
-        parse_quote!(#frame.enter(#slot);)
+        parse_quote!(#frame.start_line(#slot);)
     }
 
     /// `(mark, expr).1`: marks a line, then evaluates `expr` as before.
     fn marked(&self, slot: usize, expr: &Expr) -> Expr {
         let frame = &self.frame;
         let slot = lit(slot);
-        parse_quote!((#frame.enter(#slot), #expr).1)
+        parse_quote!((#frame.start_line(#slot), #expr).1)
     }
 
     /// Marks a condition's line before it is evaluated. Returns whether it could: a `let`
@@ -137,7 +137,7 @@ impl Instrumenter<'_> {
             let iterable = &f.expr;
             *f.expr = parse_quote! {
                 #private::LineIter::new(
-                    #frame.switch_to(#slot), #slot, #iterable)
+                    #frame.move_to_line(#slot), #slot, #iterable)
             };
         }
     }
@@ -197,10 +197,10 @@ impl Instrumenter<'_> {
         };
         inner.visit_block_mut(&mut body.block);
         let private = self.private;
-        let enter: Stmt = parse_quote! {
-            let #guard = #private::ClosureLines::enter_closure(&__LP_SITE);
+        let start: Stmt = parse_quote! {
+            let #guard = #private::ClosureLines::start(&__LP_SITE);
         };
-        body.block.stmts.insert(0, enter);
+        body.block.stmts.insert(0, start);
     }
 
     fn arm(&mut self, arm: &mut Arm) {
@@ -236,7 +236,7 @@ impl VisitMut for Instrumenter<'_> {
                 let (frame, private) = (&self.frame, self.private);
                 let awaited = &a.base;
                 *expr = parse_quote! {
-                    #private::AwaitTimer::new(&#frame, #awaited).await
+                    #private::AwaitTimer::new(#frame, #awaited).await
                 };
             }
             Expr::Closure(c) if c.asyncness.is_none() => self.closure(c),

@@ -29,14 +29,15 @@
 //!     if !enabled() {
 //!         /* the body as written */
 //!     } else {
-//!         let frame = Frame::enter_sync(&__LP_SITE, /* path */);
-//!         frame.enter(1);
+//!         let frame = pin!(begin_sync(&__LP_SITE, /* path */));
+//!         let frame: &Frame = Frame::activate(frame);
+//!         frame.start_line(1);
 //!         let mut acc = 0;
-//!         for i in LineIter::new(frame.switch_to(2), 2, 0..n) {
-//!             frame.enter(3);
+//!         for i in LineIter::new(frame.move_to_line(2), 2, 0..n) {
+//!             frame.start_line(3);
 //!             acc += i;
 //!         }
-//!         frame.enter(5);
+//!         frame.start_line(5);
 //!         acc
 //!     }
 //! }

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::units::g;
-use crate::profile::{FunctionProfile, Profile};
+use crate::model::{FunctionProfile, Profile};
 
 /// Renders a profile as `kernprof -l -v` prints it (timer unit: 1 ns).
 pub fn render(profile: &Profile) -> String {

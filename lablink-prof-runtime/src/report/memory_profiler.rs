@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::profile::{FunctionProfile, Profile};
+use crate::model::{FunctionProfile, Profile};
 
 const MIB: f64 = 1024.0 * 1024.0;
 

@@ -28,8 +28,8 @@ use std::sync::atomic::{
 };
 use std::{mem, ptr};
 
-use crate::counter_pair::{self, CounterPair};
-use crate::open_regions;
+use crate::heap::counter_pair::{self, CounterPair};
+use crate::heap::open_regions;
 
 /// `HeapSlot::carried` when no line has ended since the innermost profiled call began.
 const NOTHING_CARRIED: i64 = i64::MIN;
@@ -165,7 +165,7 @@ fn claim(from_allocator: bool) -> &'static HeapSlot {
     SLOT.set(slot);
     refresh_fast_path();
     if !slot.shared {
-        crate::slot_release::on_thread_end(slot);
+        crate::heap::slot_release::on_thread_end(slot);
     }
     slot
 }
@@ -201,7 +201,7 @@ fn reclaim() -> Option<&'static HeapSlot> {
 }
 
 /// Gives this thread's slot back (its thread is ending); later allocations of the thread are
-/// counted in the overflow slot. Called once, by [`slot_release`](crate::slot_release) (on Unix:
+/// counted in the overflow slot. Called once, by [`slot_release`](crate::heap::slot_release) (on Unix:
 /// elsewhere slots are not given back).
 #[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) fn release_this_thread(slot: &'static HeapSlot) {

@@ -3,7 +3,7 @@
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 
 use super::units::{bytes, duration, signed_bytes};
-use crate::profile::{FunctionProfile, LineProfile, Profile};
+use crate::model::{FunctionProfile, LineProfile, Profile};
 
 /// comfy-table's preset: one rule under the header, nothing else (space means "none").
 const HEADER_RULE_ONLY: &str = "     ─ ─           ";

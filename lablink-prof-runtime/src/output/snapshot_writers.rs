@@ -16,7 +16,7 @@ use std::sync::atomic::{
     Ordering::{Acquire, Release},
 };
 
-use crate::config::config;
+use crate::control::settings::settings;
 
 /// Starts the writer threads the environment asks for. On Unix, what this allocates for them is
 /// the recorder's and is not counted (see `spawn`).
@@ -28,29 +28,16 @@ pub(crate) fn start() {
 }
 
 fn start_writers() {
-    let config = config();
-    if let Some(problem) = &config.interval_error {
-        let _ = writeln!(std::io::stderr(), "lablink-prof: {problem}; not rewriting");
-    }
-    if let Some(interval) = config.interval {
-        match &config.out {
-            Some(path) => {
-                let path = path.clone();
-                spawn(move || {
-                    loop {
-                        std::thread::sleep(interval);
-                        write_snapshot(&path, false);
-                    }
-                });
+    let settings = settings();
+    // The settings give an interval only with a file to rewrite.
+    if let (Some(interval), Some(path)) = (settings.interval, &settings.out) {
+        let path = path.clone();
+        spawn(move || {
+            loop {
+                std::thread::sleep(interval);
+                write_snapshot(&path, false);
             }
-            None => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "lablink-prof: LABLINK_PROFILE_INTERVAL needs LABLINK_PROFILE_OUT (the file to \
-                     rewrite)"
-                );
-            }
-        }
+        });
     }
     #[cfg(unix)]
     on_sigusr1();
@@ -141,14 +128,14 @@ fn spawn(work: impl FnOnce() + Send + 'static) {
 /// Where a snapshot goes.
 #[cfg(unix)]
 fn snapshot_path() -> PathBuf {
-    config()
+    settings()
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("lablink-profile-{}.json", std::process::id())))
 }
 
 fn write_snapshot(path: &std::path::Path, announce: bool) {
-    let profile = crate::profile::snapshot();
+    let profile = crate::snapshot::snapshot();
     let mut stderr = std::io::stderr();
     match crate::report::write_json(&profile, path) {
         Ok(()) if announce => {

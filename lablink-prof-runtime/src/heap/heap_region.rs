@@ -3,10 +3,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::heap::live_blocks::LiveTable;
+use crate::heap::open_regions::{self, OpenRegion};
 use crate::heap::{self, HeapReading};
-use crate::leak::LiveTable;
-use crate::open_regions::{self, OpenRegion};
-use crate::registry;
 
 /// What the current thread allocated and freed while a region ran.
 ///
@@ -35,7 +34,7 @@ pub struct HeapStats {
     pub live_by_line: Vec<LiveLine>,
     /// Whether the figures were counted: the counting allocator is installed, and the thread had
     /// a heap slot of its own (it was not one of the threads beyond
-    /// [`THREAD_SLOTS`](crate::THREAD_SLOTS) alive at once, which share one). Otherwise every
+    /// [`THREAD_SLOTS`](crate::heap::THREAD_SLOTS) alive at once, which share one). Otherwise every
     /// figure is 0, and the display says why.
     pub counted: bool,
 }
@@ -66,11 +65,11 @@ impl fmt::Display for HeapStats {
                 "Heap figures: not measured. More than {} threads were alive at once, and this \
                  thread was one of those beyond, which share one heap slot: its figures would be \
                  theirs too.",
-                crate::THREAD_SLOTS
+                crate::heap::THREAD_SLOTS
             );
         }
         if !self.counted {
-            return f.write_str(crate::report::NO_HEAP_NOTE);
+            return f.write_str(crate::base::NO_HEAP_NOTE);
         }
         write!(
             f,
@@ -189,7 +188,7 @@ fn live_by_line(table: &LiveTable) -> Vec<LiveLine> {
         let place = match block.site {
             Some(site) => format!(
                 "{} ({}:{})",
-                registry::path_of(site),
+                site.path(),
                 site.info.file,
                 site.info.first_line + block.line
             ),

@@ -2,13 +2,13 @@
 //!
 //! A tracking [`HeapRegion`](crate::HeapRegion) has a table of live allocations of its own
 //! (allocated when the region starts, outside the allocator; see
-//! [`open_regions`](crate::open_regions)). While it is open, the counting allocator notes each
+//! [`open_regions`](crate::heap::open_regions)). While it is open, the counting allocator notes each
 //! block allocated on this thread with the profiled function and line running at the time, and
 //! forgets it when it is freed on this thread. What is left when the region ends is what leaked,
 //! by line. The table is a fixed-size open-addressing hash of [`CAPACITY`] blocks; blocks beyond
 //! it are counted but not placed.
 
-use crate::site::FunctionSite;
+use crate::base::function_site::FunctionSite;
 
 /// How many live blocks a region can place by line.
 pub const CAPACITY: usize = 1 << 14;
@@ -94,7 +94,7 @@ impl LiveTable {
 }
 
 /// A table taken back from a region that has stopped tracking. It is freed uncounted, as it was
-/// allocated (see [`open_regions::open`](crate::open_regions::open)).
+/// allocated (see [`open_regions::open`](crate::heap::open_regions::open)).
 pub(crate) struct StoppedTable(Option<Box<LiveTable>>);
 
 impl StoppedTable {

@@ -20,9 +20,9 @@
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
-use crate::frame::Frame;
-use crate::site::{FunctionSite, SiteInfo};
-use crate::table::LineTable;
+use crate::base::function_site::{FunctionSite, SiteInfo};
+use crate::recorder::frame::Frame;
+use crate::recorder::line_table::LineTable;
 
 static SITE: FunctionSite = FunctionSite::new(SiteInfo {
     name: "calibration",
@@ -50,12 +50,7 @@ pub fn compensation() -> bool {
     match COMPENSATE.load(Relaxed) {
         ON => true,
         OFF => false,
-        _ => !matches!(
-            std::env::var("LABLINK_PROFILE_COMPENSATE")
-                .as_deref()
-                .map(str::trim),
-            Ok("0" | "false" | "off" | "no")
-        ),
+        _ => crate::control::settings::settings().compensate,
     }
 }
 
@@ -81,7 +76,7 @@ fn measure() -> f64 {
         let frame = Frame::begin_in(table, &SITE, "calibration", false);
         let before = table.slots[1].ticks.load(Relaxed);
         for _ in 0..BATCH {
-            frame.enter(std::hint::black_box(1));
+            frame.start_line(std::hint::black_box(1));
         }
         // The last hit's interval closes at the drop, like a last line's.
         drop(frame);

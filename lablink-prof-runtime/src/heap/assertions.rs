@@ -7,7 +7,7 @@
 //! beyond [`THREAD_SLOTS`](crate::THREAD_SLOTS) alive at once, they panic and say so: an
 //! assertion that cannot measure never passes.
 
-use crate::region::{HeapRegion, HeapStats};
+use crate::heap::heap_region::{HeapRegion, HeapStats};
 
 #[track_caller]
 fn measured<R>(f: impl FnOnce() -> R) -> HeapStats {

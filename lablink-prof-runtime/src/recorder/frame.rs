@@ -13,16 +13,18 @@
 //! assertions: forcing thousands of copies into one unoptimised function made a 2,000-statement
 //! function take 18 s to compile instead of 1 s.
 
+use std::marker::PhantomPinned;
+use std::pin::Pin;
 use std::sync::atomic::{
     AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed,
 };
 
-use crate::clock;
+use crate::base::clock;
+use crate::base::function_site::FunctionSite;
+use crate::heap::mem_usage;
 use crate::heap::{self, HeapSlot, PeakSave};
-use crate::mem_usage;
-use crate::site::FunctionSite;
-use crate::table::{LineTable, bump, raise};
-use crate::thread;
+use crate::recorder::line_table::{LineTable, bump, raise};
+use crate::recorder::thread_state as thread;
 
 /// The state of one running call of a profiled function.
 ///
@@ -69,12 +71,16 @@ pub struct Frame {
     suspended_at: AtomicU64,
     /// Ticks this call spent suspended at `.await`s.
     waited: AtomicU64,
+    /// A current frame's address is kept in a thread-local: it must not move once activated.
+    _pinned: PhantomPinned,
 }
 
 // SAFETY: `outer_frame` is the previous value of a thread-local, set while the frame becomes
 // current and restored by the same thread before the frame stops being current: at the call's
 // end, or, in an `async fn`, when it suspends, within the same poll (it is set afresh on the
-// thread the task resumes on). `heap` points to a static `HeapSlot` (atomics) that
+// thread the task resumes on). A frame that is current and ends on another thread (which only a
+// misuse of the hidden API can arrange) aborts the process rather than leave a dangling pointer
+// behind (see `stop_being_current`). `heap` points to a static `HeapSlot` (atomics) that
 // is written only while the frame runs on that slot's thread: an async frame drops it when it
 // suspends and takes the slot of the thread it resumes on.
 unsafe impl Send for Frame {}
@@ -82,41 +88,12 @@ unsafe impl Send for Frame {}
 unsafe impl Sync for Frame {}
 
 impl Frame {
-    /// Starts recording a call of a synchronous function.
-    ///
-    /// `marker` is the type name of a function item declared inside the profiled function; it
-    /// gives the function's path when it is registered.
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn enter_sync(site: &'static FunctionSite, marker: &'static str) -> Frame {
-        Self::begin(site, marker, false)
-    }
-
-    /// Starts recording a call of an `async fn`, on its first poll.
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn enter_async(site: &'static FunctionSite, marker: &'static str) -> Frame {
-        Self::begin(site, marker, true)
-    }
-
-    /// A frame that records only if recording is on: for functions the attribute does not
-    /// duplicate (see the attribute's docs), where each statement checks.
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn enter_if_enabled(
+    /// A frame that records nothing.
+    pub(crate) const fn inactive(
         site: &'static FunctionSite,
         marker: &'static str,
         is_async: bool,
     ) -> Frame {
-        if crate::switch::enabled() {
-            Self::begin(site, marker, is_async)
-        } else {
-            Self::inactive(site, marker, is_async)
-        }
-    }
-
-    /// A frame that records nothing.
-    const fn inactive(site: &'static FunctionSite, marker: &'static str, is_async: bool) -> Frame {
         Frame {
             table: AtomicPtr::new(std::ptr::null_mut()),
             site,
@@ -139,17 +116,12 @@ impl Frame {
             activated: AtomicBool::new(false),
             suspended_at: AtomicU64::new(0),
             waited: AtomicU64::new(0),
+            _pinned: PhantomPinned,
         }
     }
 
-    // Out of line: the start and end of a call are paid once per call, and keeping them out of
-    // the profiled function keeps it small enough to inline where the plain one would be.
-    #[inline(never)]
-    fn begin(site: &'static FunctionSite, marker: &'static str, is_async: bool) -> Frame {
-        Self::begin_in(thread::table_for(site, marker), site, marker, is_async)
-    }
-
-    /// Starts recording into `table` (the calibration uses a table of its own).
+    /// Starts recording a call into `table`, this thread's table for `site`. The start-up's
+    /// call entry gives it this thread's table; the calibration a table of its own.
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn begin_in(
@@ -205,20 +177,27 @@ impl Frame {
             activated: AtomicBool::new(false),
             suspended_at: AtomicU64::new(0),
             waited: AtomicU64::new(0),
+            _pinned: PhantomPinned,
         }
     }
 
     /// Makes this call the thread's current frame: its running line is then what heap regions
     /// name as an allocation's line, what a profiled callee names as its caller's line, and
-    /// where the statements of closures in the function record. The attribute calls it once,
-    /// right after the frame is in its final place. An `async fn`'s frame stops being current
+    /// where the statements of closures in the function record. The attribute pins the frame
+    /// where the call keeps it and calls this once. An `async fn`'s frame stops being current
     /// when the task suspends at an `.await`, and is current again on the thread it resumes on.
+    ///
+    /// The thread keeps the frame's address until the frame stops being current, at the latest
+    /// when it is dropped; pinning is what makes that address stay valid, so a frame cannot be
+    /// activated and then moved.
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn activate(&mut self) {
-        if self.table().is_some() {
-            self.make_current();
+    pub fn activate(self: Pin<&mut Self>) -> &Self {
+        let frame = self.into_ref().get_ref();
+        if frame.table().is_some() && !frame.activated.load(Relaxed) {
+            frame.make_current();
         }
+        frame
     }
 
     /// Makes this frame the thread's current one, keeping the one it replaces.
@@ -238,8 +217,38 @@ impl Frame {
         // and a swap would be a locked instruction on every call.
         if self.activated.load(Relaxed) {
             self.activated.store(false, Relaxed);
-            thread::set_current_frame(self.outer_frame.load(Relaxed));
+            let outer = self.outer_frame.load(Relaxed);
+            if std::ptr::eq(thread::current_frame_ptr(), self) {
+                thread::set_current_frame(outer);
+            } else {
+                self.unlink_out_of_order(outer);
+            }
         }
+    }
+
+    /// Takes this frame out of the thread's chain of current frames when it is not the
+    /// innermost: frames that end out of order (only the hidden API used by hand does that).
+    /// Every frame in the chain is alive (each leaves it before it is dropped), so the walk reads
+    /// only live frames. A frame that is current on another thread cannot be reached from here;
+    /// rather than leave that thread a dangling pointer, the process aborts.
+    #[cold]
+    #[inline(never)]
+    fn unlink_out_of_order(&self, outer: *mut Frame) {
+        let me = std::ptr::from_ref(self).cast_mut();
+        let mut at = thread::current_frame_ptr();
+        // SAFETY: `at` is null or a frame in this thread's chain, which is alive (see above).
+        while let Some(frame) = unsafe { at.as_ref() } {
+            if frame.outer_frame.load(Relaxed) == me {
+                frame.outer_frame.store(outer, Relaxed);
+                return;
+            }
+            at = frame.outer_frame.load(Relaxed);
+        }
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"lablink-prof: a profiled call ended on another thread than the one it was current               on; aborting rather than leave that thread a dangling frame\n",
+        );
+        std::process::abort();
     }
 
     /// The function this frame records.
@@ -272,15 +281,8 @@ impl Frame {
     /// previous line's time.
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn enter(&self, line: u32) {
-        if let Some(table) = self.table() {
-            let now = clock::now();
-            self.close_line(table, now);
-            if let Some(slot) = table.slots.get(line as usize) {
-                bump(&slot.hits, 1);
-            }
-            self.line.store(line, Relaxed);
-        }
+    pub fn start_line(&self, line: u32) {
+        self.line_boundary(line, true);
     }
 
     /// Moves the clock to line slot `line` without counting a hit, and returns the frame.
@@ -288,13 +290,28 @@ impl Frame {
     /// A `for` statement starts this way: its hits are counted by each fetch of the next item.
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn switch_to(&self, line: u32) -> &Self {
+    pub fn move_to_line(&self, line: u32) -> &Self {
+        self.line_boundary(line, false);
+        self
+    }
+
+    /// The time model's seam: every line boundary of a call comes here, from a statement's
+    /// start, a `for` header's fetch, or a closure's statement. The running line's time ends,
+    /// `line` becomes the running line, with a hit if `hit`.
+    ///
+    /// Exact mode reads the clock here, once per boundary, and gives the interval since the
+    /// previous boundary to the line that ran in it.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn line_boundary(&self, line: u32, hit: bool) {
         if let Some(table) = self.table() {
             let now = clock::now();
             self.close_line(table, now);
+            if hit && let Some(slot) = table.slots.get(line as usize) {
+                bump(&slot.hits, 1);
+            }
             self.line.store(line, Relaxed);
         }
-        self
     }
 
     /// Ends the running line at `now`.
@@ -315,7 +332,12 @@ impl Frame {
     /// Adds the running line's heap figures and starts the next line's.
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn close_line_heap(&self, heap: &'static HeapSlot, slot: &crate::table::LineSlot, now: u64) {
+    fn close_line_heap(
+        &self,
+        heap: &'static HeapSlot,
+        slot: &crate::recorder::line_table::LineSlot,
+        now: u64,
+    ) {
         // The thread's counters that lines show (not its frees, which only regions report).
         let alloc_bytes = heap.allocated.bytes.load(Relaxed);
         let freed_bytes = heap.freed.bytes.load(Relaxed);
@@ -345,7 +367,7 @@ impl Frame {
     fn add_line_heap(
         &self,
         heap: &HeapSlot,
-        slot: &crate::table::LineSlot,
+        slot: &crate::recorder::line_table::LineSlot,
         alloc_bytes: u64,
         freed_bytes: u64,
         live: i64,
@@ -374,7 +396,7 @@ impl Frame {
     /// Raises the running line's Peak to how far `peak` is above the line's starting level.
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn raise_line_peak(&self, slot: &crate::table::LineSlot, peak: i64) {
+    fn raise_line_peak(&self, slot: &crate::recorder::line_table::LineSlot, peak: i64) {
         // Wrapping: a heap of 2^63 bytes, where the difference could overflow, does not exist.
         // Below zero when a heap region began in the line after memory was freed in it.
         let above = peak.wrapping_sub(self.line_live.load(Relaxed)).max(0);
@@ -390,54 +412,35 @@ impl Frame {
     }
 }
 
-/// A future awaited in a profiled `async fn`: the time between its returning `Pending` and its
-/// next poll is the task's wait at that line (the Wait column), kept out of the line's time; and
-/// when the task comes back, perhaps on another worker thread, later lines record into that
-/// thread's table.
-#[derive(Debug)]
-#[must_use = "futures do nothing unless awaited"]
-pub struct AwaitTimer<'f, F> {
-    frame: &'f Frame,
-    inner: F,
+/// What records the lines of a `for` loop's header: a call's frame, or a closure's lines.
+pub trait LineCursor {
+    /// Records that the statement at line slot `line` starts.
+    fn start_line(&self, line: u32);
 }
 
-impl<'f, F: std::future::Future> AwaitTimer<'f, F> {
-    /// Wraps what an `.await` awaits.
-    pub fn new(frame: &'f Frame, awaited: impl std::future::IntoFuture<IntoFuture = F>) -> Self {
-        AwaitTimer {
-            frame,
-            inner: awaited.into_future(),
-        }
-    }
-}
-
-impl<F: std::future::Future> std::future::Future for AwaitTimer<'_, F> {
-    type Output = F::Output;
-
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<F::Output> {
-        let frame = self.frame;
-        frame.resume_from_wait();
-        // SAFETY: `inner` is pinned structurally: it is never moved out of `self`, and
-        // `AwaitTimer` has no `Drop` and is `Unpin` only when `F` is.
-        let inner = unsafe { self.map_unchecked_mut(|t| &mut t.inner) };
-        let poll = inner.poll(cx);
-        if poll.is_pending() && frame.table().is_some() {
-            frame.pause_heap();
-            frame.suspended_at.store(clock::now().max(1), Relaxed);
-            // Other tasks run on this thread until the task comes back.
-            frame.stop_being_current();
-        }
-        poll
+impl LineCursor for Frame {
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn start_line(&self, line: u32) {
+        Frame::start_line(self, line);
     }
 }
 
 impl Frame {
+    /// The task suspends at an `.await`: the running line's heap figures so far are added, the
+    /// wait starts, and the frame stops being current, since other tasks run on this thread
+    /// until the task comes back.
+    pub(crate) fn suspend(&self) {
+        if self.table().is_some() {
+            self.pause_heap();
+            self.suspended_at.store(clock::now().max(1), Relaxed);
+            self.stop_being_current();
+        }
+    }
+
     /// Ends a suspension: its time goes to the running line's Wait, not its Time, and the
     /// frame moves to this thread's table.
-    fn resume_from_wait(&self) {
+    pub(crate) fn resume_from_wait(&self) {
         let suspended = self.suspended_at.swap(0, Relaxed);
         if suspended == 0 {
             return;
@@ -531,119 +534,5 @@ impl Frame {
         }
         // An `async fn` dropped while suspended is not current: nothing to put back.
         self.stop_being_current();
-    }
-}
-
-/// The iterator of a profiled `for` loop: each fetch of the next item is a hit of the loop's
-/// header line, and the fetch's time is the header's time, as kernprof counts it.
-#[derive(Debug)]
-pub struct LineIter<'f, I> {
-    frame: &'f Frame,
-    line: u32,
-    inner: I,
-}
-
-impl<'f, I: Iterator> LineIter<'f, I> {
-    /// Wraps the iterable of a `for` loop whose header is line slot `line`.
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn new(frame: &'f Frame, line: u32, iterable: impl IntoIterator<IntoIter = I>) -> Self {
-        LineIter {
-            frame,
-            line,
-            inner: iterable.into_iter(),
-        }
-    }
-}
-
-impl<I: Iterator> Iterator for LineIter<'_, I> {
-    type Item = I::Item;
-
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    fn next(&mut self) -> Option<I::Item> {
-        self.frame.enter(self.line);
-        self.inner.next()
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
-    }
-}
-
-/// The function nothing records for.
-static NO_SITE: FunctionSite = FunctionSite::new(crate::site::SiteInfo {
-    name: "",
-    file: "",
-    first_line: 0,
-    source: &[],
-    is_async: false,
-});
-
-/// Where closures record when their function's call is not the current frame.
-static INACTIVE: Frame = Frame::inactive(&NO_SITE, "", false);
-
-/// The statements of a closure inside a profiled function, recorded as lines of that function.
-///
-/// The attribute makes one at the start of each call of a closure whose body is a block. While
-/// the function's call is the thread's current frame (the closure runs inside the call, as in an
-/// iterator chain), the closure's statements record into it, and when the closure returns the
-/// clock goes back to the line that called it. A closure run elsewhere (on another thread, or
-/// after the call returned) records nothing. Nothing is captured, so the closure keeps its
-/// `Send` and `'static` properties.
-#[derive(Debug)]
-pub struct ClosureLines {
-    frame: *const Frame,
-    resume: u32,
-}
-
-impl ClosureLines {
-    /// Starts a call of a closure declared in the function of `site`.
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn enter_closure(site: &'static FunctionSite) -> Self {
-        match thread::current_frame() {
-            Some(frame) if std::ptr::eq(frame.site, site) => ClosureLines {
-                frame,
-                resume: frame.line_slot(),
-            },
-            _ => ClosureLines {
-                frame: &INACTIVE,
-                resume: 0,
-            },
-        }
-    }
-
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    fn frame(&self) -> &Frame {
-        // SAFETY: `frame` is `INACTIVE` (a static) or the thread's current frame when the closure
-        // started; that frame's call encloses the closure's call, so it outlives `self`, which
-        // lives inside the closure's call.
-        unsafe { &*self.frame }
-    }
-
-    /// Records that a statement of the closure starts (see [`Frame::enter`]).
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn enter(&self, line: u32) {
-        self.frame().enter(line);
-    }
-
-    /// See [`Frame::switch_to`].
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn switch_to(&self, line: u32) -> &Frame {
-        self.frame().switch_to(line)
-    }
-}
-
-impl Drop for ClosureLines {
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    fn drop(&mut self) {
-        if !std::ptr::eq(self.frame, &INACTIVE) {
-            self.frame().switch_to(self.resume);
-        }
     }
 }

@@ -21,7 +21,7 @@ use std::cell::Cell;
 use std::ptr;
 
 use crate::heap;
-use crate::leak::{LiveBlock, LiveTable, StoppedTable};
+use crate::heap::live_blocks::{LiveBlock, LiveTable, StoppedTable};
 
 /// One open region's own figures, linked to the regions opened before and after it.
 #[derive(Debug)]
@@ -128,8 +128,8 @@ pub(crate) fn on_alloc(live: i64, ptr: *mut u8, size: usize) {
     if region.is_null() {
         return;
     }
-    let (site, line) =
-        crate::thread::current_frame().map_or((None, 0), |f| (Some(f.site()), f.line_slot()));
+    let (site, line) = crate::heap::line_attribution::running_line()
+        .map_or((None, 0), |(site, line)| (Some(site), line));
     // SAFETY: as in `open`; the allocator does not allocate while it walks the list, so no
     // region opens or closes meanwhile.
     while let Some(entry) = unsafe { region.as_mut() } {

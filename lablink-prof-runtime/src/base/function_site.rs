@@ -1,5 +1,6 @@
 //! What the attribute knows about a profiled function at compile time.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 /// The compile-time description of one profiled function, kept in a `static` beside it.
@@ -11,6 +12,8 @@ pub struct FunctionSite {
     pub(crate) info: SiteInfo,
     /// The registry's number for this function; 0 until its first recorded call.
     id: AtomicU32,
+    /// The function's path (`my_crate::Foo::method`), set with its id.
+    path: OnceLock<String>,
 }
 
 /// The constant part of a [`FunctionSite`].
@@ -34,6 +37,7 @@ impl FunctionSite {
         FunctionSite {
             info,
             id: AtomicU32::new(0),
+            path: OnceLock::new(),
         }
     }
 
@@ -47,8 +51,20 @@ impl FunctionSite {
         self.id.load(Relaxed)
     }
 
-    pub(crate) fn set_id(&self, id: u32) {
+    /// Gives the function its registry number and its path.
+    pub(crate) fn set_id(&self, id: u32, path: String) {
+        let _ = self.path.set(path);
         self.id.store(id, Relaxed);
+    }
+
+    /// The function's path, or its bare name if it never recorded.
+    pub(crate) fn path(&self) -> &str {
+        self.path.get().map_or(self.info.name, String::as_str)
+    }
+
+    /// The heap the path takes (part of the recorder's own memory).
+    pub(crate) fn path_capacity(&self) -> usize {
+        self.path.get().map_or(0, String::capacity)
     }
 }
 

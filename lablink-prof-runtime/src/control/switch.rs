@@ -20,7 +20,7 @@ pub fn enabled() -> bool {
 
 #[cold]
 fn from_environment() -> bool {
-    let on = crate::config::config().enabled;
+    let on = crate::control::settings::settings().enabled;
     // Another thread, or an explicit `enable`/`disable`, may have decided first: keep theirs.
     let _ = STATE.compare_exchange(UNKNOWN, if on { ON } else { OFF }, Relaxed, Relaxed);
     STATE.load(Relaxed) == ON

@@ -3,20 +3,17 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
-use crate::config::config;
+use crate::control::settings::settings;
 use crate::report;
 
 /// Whether the exit report is still to be printed.
 static AT_EXIT: AtomicBool = AtomicBool::new(true);
 
-/// Registers the exit report with the C runtime, once, when the first function is registered.
+/// Registers the exit report with the C runtime (the start-up calls it once).
 ///
 /// `atexit` handlers run when `main` returns and on `std::process::exit`; not on a panic that
 /// aborts, on `std::process::abort`, or when a signal kills the process.
-pub(crate) fn install_exit_report() {
-    #[cfg(feature = "dhat-heap")]
-    crate::heap::uncounted(dhat_heap::start);
-    crate::live::start();
+pub(crate) fn install() {
     extern "C" fn at_exit() {
         // A panic must not cross into C; whatever happens, the exit status stays the program's.
         let _ = std::panic::catch_unwind(|| {
@@ -46,23 +43,18 @@ pub fn print_report() {
 
 fn print_and_write() {
     #[cfg(feature = "dhat-heap")]
-    dhat_heap::finish();
-    let config = config();
-    let profile = crate::profile::snapshot();
+    crate::output::dhat_profile::finish();
+    let settings = settings();
+    let profile = crate::snapshot::snapshot();
     let mut text = String::new();
-    if let Some(problem) = &config.format_error {
-        text.push_str(&format!(
-            "lablink-prof: LABLINK_PROFILE_FORMAT: {problem}; using table\n"
-        ));
-    }
     if profile.functions.is_empty() {
         text.push_str("lablink-prof: no profiled function ran\n");
     } else {
-        text.push_str(&report::render(&profile, config.format));
+        text.push_str(&report::render(&profile, settings.format));
     }
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());
-    if let Some(path) = &config.out {
+    if let Some(path) = &settings.out {
         match report::write_json(&profile, path) {
             Ok(()) => {
                 let _ = writeln!(
@@ -102,34 +94,5 @@ impl ReportGuard {
 impl Drop for ReportGuard {
     fn drop(&mut self) {
         print_and_write();
-    }
-}
-
-/// dhat's heap profile beside the line tables (feature `dhat-heap`).
-#[cfg(feature = "dhat-heap")]
-mod dhat_heap {
-    use std::sync::{Mutex, PoisonError};
-
-    static PROFILER: Mutex<Option<dhat::Profiler>> = Mutex::new(None);
-
-    /// Starts dhat's heap profiler when recording starts.
-    pub(super) fn start() {
-        let mut slot = PROFILER.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(
-                dhat::Profiler::builder()
-                    .file_name("dhat-heap.json")
-                    .build(),
-            );
-        }
-    }
-
-    /// Stops it: dhat writes `dhat-heap.json` and prints its summary.
-    pub(super) fn finish() {
-        let profiler = PROFILER
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        drop(profiler);
     }
 }

@@ -1,4 +1,4 @@
-//! Settings read from the environment, once per process.
+//! Settings read from the environment, once per process, in one place.
 //!
 //! | variable | meaning |
 //! | --- | --- |
@@ -6,6 +6,10 @@
 //! | `LABLINK_PROFILE_FORMAT` | `table` (default), `kernprof`, `memory_profiler` or `json`: the exit report |
 //! | `LABLINK_PROFILE_OUT` | a path: the exit report also writes the profile there as JSON; `{pid}` in it becomes the process id (one file per process, e.g. per test binary) |
 //! | `LABLINK_PROFILE_INTERVAL` | seconds: rewrite `LABLINK_PROFILE_OUT` that often while running |
+//! | `LABLINK_PROFILE_COMPENSATE` | `0`, `false`, `off` or `no`: report raw times, without taking out the recorder's own cost |
+//!
+//! A value that cannot be used is reported once, on stderr, when recording starts, with what is
+//! used instead; it never stops the program.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -14,63 +18,105 @@ use crate::report::ReportFormat;
 
 /// The environment's settings.
 #[derive(Debug, Clone)]
-pub(crate) struct Config {
+pub(crate) struct Settings {
     pub(crate) enabled: bool,
     pub(crate) format: ReportFormat,
-    pub(crate) format_error: Option<String>,
     pub(crate) out: Option<PathBuf>,
     pub(crate) interval: Option<std::time::Duration>,
-    pub(crate) interval_error: Option<String>,
+    pub(crate) compensate: bool,
+    /// Values that could not be used, each with what is used instead.
+    pub(crate) problems: Vec<String>,
 }
 
-static CONFIG: OnceLock<Config> = OnceLock::new();
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
 
 /// The settings, read from the environment on first use. That first use is often inside the
 /// program's first recorded call; what reading them allocates is the recorder's memory, kept for
 /// the process's life or freed at once, and is not counted as the program's.
-pub(crate) fn config() -> &'static Config {
-    CONFIG.get_or_init(|| crate::heap::uncounted(read_environment))
+pub(crate) fn settings() -> &'static Settings {
+    SETTINGS.get_or_init(|| crate::heap::uncounted(read_environment))
 }
 
-fn read_environment() -> Config {
+fn read_environment() -> Settings {
+    let mut problems = Vec::new();
     let enabled = std::env::var("LABLINK_PROFILING").is_ok_and(|v| is_truthy(&v));
-    let (format, format_error) = match std::env::var("LABLINK_PROFILE_FORMAT") {
-        Ok(v) => match v.parse::<ReportFormat>() {
-            Ok(format) => (format, None),
-            Err(e) => (ReportFormat::Table, Some(e.to_string())),
-        },
-        Err(_) => (ReportFormat::Table, None),
+    let format = match std::env::var("LABLINK_PROFILE_FORMAT") {
+        Ok(v) => v.parse::<ReportFormat>().unwrap_or_else(|e| {
+            problems.push(format!("LABLINK_PROFILE_FORMAT: {e}; using table"));
+            ReportFormat::Table
+        }),
+        Err(_) => ReportFormat::Table,
     };
     let out = std::env::var_os("LABLINK_PROFILE_OUT")
         .filter(|v| !v.is_empty())
         .map(|v| with_pid(&v.to_string_lossy(), std::process::id()));
-    let (interval, interval_error) = match std::env::var("LABLINK_PROFILE_INTERVAL") {
+    let interval = match std::env::var("LABLINK_PROFILE_INTERVAL") {
         Ok(v) => match parse_interval(&v) {
-            Some(d) => (Some(d), None),
-            None => (
-                None,
-                Some(format!(
-                    "LABLINK_PROFILE_INTERVAL={v:?} is not a number of seconds above 0"
-                )),
-            ),
+            Some(_) if out.is_none() => {
+                problems.push(
+                    "LABLINK_PROFILE_INTERVAL needs LABLINK_PROFILE_OUT (the file to rewrite); \
+                     not rewriting"
+                        .to_owned(),
+                );
+                None
+            }
+            Some(d) => Some(d),
+            None => {
+                problems.push(format!(
+                    "LABLINK_PROFILE_INTERVAL={v:?} is not a number of seconds above 0; not \
+                     rewriting"
+                ));
+                None
+            }
         },
-        Err(_) => (None, None),
+        Err(_) => None,
     };
-    Config {
+    let compensate = match std::env::var("LABLINK_PROFILE_COMPENSATE") {
+        Ok(v) => parse_switch(&v).unwrap_or_else(|| {
+            problems.push(format!(
+                "LABLINK_PROFILE_COMPENSATE={v:?} is not one of 1, true, yes, on, 0, false, no, \
+                 off; compensating"
+            ));
+            true
+        }),
+        Err(_) => true,
+    };
+    Settings {
         enabled,
         format,
-        format_error,
         out,
         interval,
-        interval_error,
+        compensate,
+        problems,
+    }
+}
+
+/// Prints, once, the values the environment gave that cannot be used.
+pub(crate) fn report_problems() {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    for problem in &settings().problems {
+        let _ = writeln!(stderr, "lablink-prof: {problem}");
+    }
+}
+
+/// `Some(true)` for `1`, `true`, `yes`, `on`; `Some(false)` for `0`, `false`, `no`, `off` (any
+/// case); `None` for anything else.
+pub(crate) fn parse_switch(value: &str) -> Option<bool> {
+    let value = value.trim();
+    let is = |words: [&str; 4]| words.iter().any(|w| value.eq_ignore_ascii_case(w));
+    if is(["1", "true", "yes", "on"]) {
+        Some(true)
+    } else if is(["0", "false", "no", "off"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
 /// Whether a `LABLINK_PROFILING` value turns recording on.
 pub(crate) fn is_truthy(value: &str) -> bool {
-    ["1", "true", "yes", "on"]
-        .iter()
-        .any(|t| value.trim().eq_ignore_ascii_case(t))
+    parse_switch(value) == Some(true)
 }
 
 /// The profile path with `{pid}` replaced by the process id.

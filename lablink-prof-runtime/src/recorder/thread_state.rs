@@ -5,10 +5,10 @@ use std::mem::size_of;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use crate::frame::Frame;
-use crate::registry;
-use crate::site::FunctionSite;
-use crate::table::LineTable;
+use crate::base::function_site::FunctionSite;
+use crate::recorder::frame::Frame;
+use crate::recorder::line_table::LineTable;
+use crate::recorder::registry;
 
 /// A thread's tables, indexed by site id. Allocated on the thread's first recorded call and
 /// never freed, so that it stays valid during thread-local destruction and after.
@@ -48,34 +48,53 @@ pub(crate) fn current_frame() -> Option<&'static Frame> {
     unsafe { FRAME.get().as_ref() }
 }
 
+/// The function and line slot of the innermost profiled call running on this thread, if any
+/// (what heap regions note with a block; registered with the heap layer by the start-up).
+pub(crate) fn running_line() -> Option<(&'static FunctionSite, u32)> {
+    current_frame().map(|f| (f.site(), f.line_slot()))
+}
+
+/// The address of the innermost current frame, null if none.
+#[inline(always)]
+pub(crate) fn current_frame_ptr() -> *mut Frame {
+    FRAME.get().cast_mut()
+}
+
 /// Makes `frame` the current one; returns the previous one to restore.
 #[inline(always)]
 pub(crate) fn set_current_frame(frame: *const Frame) -> *const Frame {
     FRAME.replace(frame)
 }
 
-/// This thread's table for `site`, created on first use.
+/// This thread's table for `site`, created on first use. Recording must already be set up
+/// (the start-up does it before a thread's first table of a function).
 #[inline(always)]
 pub(crate) fn table_for(site: &'static FunctionSite, marker: &'static str) -> &'static LineTable {
+    match existing_table(site) {
+        Some(table) => table,
+        None => new_table(site, marker),
+    }
+}
+
+/// This thread's table for `site`, if it has made one.
+#[inline(always)]
+pub(crate) fn existing_table(site: &'static FunctionSite) -> Option<&'static LineTable> {
     let id = site.id() as usize;
     let state = STATE.get();
-    if !state.is_null() {
-        // SAFETY: `state` was leaked by this thread in `new_table` and is only ever used from
-        // this thread; no other reference to it is alive while this shared one is.
-        let tables = unsafe { &(*state).tables };
-        if let Some(Some(table)) = tables.get(id) {
-            return table;
-        }
+    if state.is_null() {
+        return None;
     }
-    new_table(site, marker)
+    // SAFETY: `state` was leaked by this thread in `register_table` and is only ever used from
+    // this thread; no other reference to it is alive while this shared one is.
+    let tables = unsafe { &(*state).tables };
+    tables.get(id).copied().flatten()
 }
 
 /// Makes and registers this thread's table for `site`. What that allocates is the recorder's
 /// own memory, not the program's: it is counted nowhere the program's figures come from.
 #[cold]
 #[inline(never)]
-fn new_table(site: &'static FunctionSite, marker: &'static str) -> &'static LineTable {
-    registry::set_up_recording();
+pub(crate) fn new_table(site: &'static FunctionSite, marker: &'static str) -> &'static LineTable {
     // The handle is std's (made when the thread started, or now for a thread std did not
     // start), and is freed by std when the thread ends: counted as the program's.
     let thread = std::thread::current();

@@ -5,14 +5,13 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::site::{FunctionSite, qualified_name};
-use crate::table::LineTable;
+use crate::base::function_site::{FunctionSite, qualified_name};
+use crate::recorder::line_table::LineTable;
 
-/// A function the registry knows, with its path.
+/// A function the registry knows.
 #[derive(Debug)]
 pub(crate) struct RegisteredSite {
     pub(crate) site: &'static FunctionSite,
-    pub(crate) path: String,
 }
 
 /// A thread that recorded something.
@@ -41,18 +40,6 @@ pub(crate) fn lock() -> MutexGuard<'static, Registry> {
     REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Sets up what recording needs once per process: the clock's anchor, the calibration of the
-/// recorder's own cost, the report at exit and its writer threads. The calibration's table and,
-/// on Unix, the writer threads are the recorder's memory and are not counted (see `live`).
-pub(crate) fn set_up_recording() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        crate::clock::start();
-        crate::heap::uncounted(crate::calibration::calibrate);
-        crate::exit::install_exit_report();
-    });
-}
-
 /// Gives `site` its id if it has none yet, and returns the id.
 pub(crate) fn register_site(site: &'static FunctionSite, marker_type_name: &str) -> u32 {
     let mut registry = lock();
@@ -60,12 +47,9 @@ pub(crate) fn register_site(site: &'static FunctionSite, marker_type_name: &str)
     if id != 0 {
         return id;
     }
-    registry.sites.push(RegisteredSite {
-        site,
-        path: qualified_name(marker_type_name),
-    });
+    registry.sites.push(RegisteredSite { site });
     let id = registry.sites.len() as u32;
-    site.set_id(id);
+    site.set_id(id, qualified_name(marker_type_name));
     id
 }
 
@@ -91,18 +75,6 @@ pub(crate) fn reset() {
     }
 }
 
-/// The path of a registered function, or its bare name if it never recorded.
-pub(crate) fn path_of(site: &'static FunctionSite) -> String {
-    let id = site.id();
-    if id == 0 {
-        return site.info.name.to_owned();
-    }
-    lock()
-        .sites
-        .get(id as usize - 1)
-        .map_or_else(|| site.info.name.to_owned(), |s| s.path.clone())
-}
-
 /// The recorder's own memory on the heap: every thread's tables (one slot per source line of
 /// each function it ran), each recording thread's state, and the registry's lists. It depends
 /// on the functions and threads, never on the number of hits.
@@ -114,7 +86,7 @@ pub fn recorder_bytes() -> usize {
         .iter()
         .map(|t| size_of::<LineTable>() + std::mem::size_of_val(&*t.slots))
         .sum();
-    let paths: usize = registry.sites.iter().map(|s| s.path.capacity()).sum();
+    let paths: usize = registry.sites.iter().map(|s| s.site.path_capacity()).sum();
     let names: usize = registry.threads.iter().map(|t| t.name.capacity()).sum();
     tables
         + paths
@@ -122,5 +94,5 @@ pub fn recorder_bytes() -> usize {
         + registry.sites.capacity() * size_of::<RegisteredSite>()
         + registry.threads.capacity() * size_of::<RegisteredThread>()
         + registry.tables.capacity() * size_of::<&LineTable>()
-        + crate::thread::state_bytes()
+        + crate::recorder::thread_state::state_bytes()
 }

@@ -1,0 +1,11 @@
+//! The profile model: the profile as a value (what reports render and JSON files hold), its
+//! files, and the rules by which profiles add up. It depends on nothing else in the crate, so
+//! reading and combining saved profiles needs neither the recorder nor the counting allocator.
+
+pub mod error;
+pub mod json;
+pub mod profile;
+pub mod rules;
+
+pub use error::ReportError;
+pub use profile::*;

@@ -1,0 +1,232 @@
+//! The profile as a value: what reports render, what JSON files hold.
+//!
+//! # The JSON format, version 1
+//!
+//! ```json
+//! {
+//!   "format": "lablink-prof",
+//!   "version": 1,
+//!   "heap_counted": false,
+//!   "threads": [{ "index": 0, "name": "main" }],
+//!   "functions": [{
+//!     "name": "demo::work", "file": "examples/demo.rs", "line": 4, "is_async": false,
+//!     "calls": 1, "primitive_calls": 1,
+//!     "total_ns": 685965, "cumulative_ns": 685965, "own_ns": 685965,
+//!     "source": ["fn work(n: u64) -> u64 {", "..."],
+//!     "lines": [{ "line": 5, "hits": 1, "time_ns": 851, "alloc_bytes": 0, "freed_bytes": 0,
+//!                 "net_bytes": 0, "allocs": 0, "peak_bytes": 0, "mem_usage_bytes": 0 }],
+//!     "callers": [{ "caller": "<root>", "calls": 1, "time_ns": 685965 },
+//!                 { "caller": "demo::main_loop", "line": 31, "calls": 2, "time_ns": 1200 }],
+//!     "threads": [{ "thread": 0, "calls": 1, "total_ns": 685965, "lines": [] }]
+//!   }]
+//! }
+//! ```
+//!
+//! - `line` is the line of the signature's first token; `source[i]` is line `line + i`.
+//! - `lines` lists only lines that recorded something, in line order. `time_ns` of a function's
+//!   lines add up exactly to its `total_ns`.
+//! - `total_ns` is the sum of all calls' wall times (recursive calls included, as the lines
+//!   count them); `cumulative_ns` counts only primitive calls (pstats' `cumtime`); `own_ns` is
+//!   `total_ns` less the time of calls to profiled functions made from this one (`tottime`).
+//! - `callers` names the profiled function each call came from (`<root>` for none, `<other>`
+//!   when a thread saw more than 16 different caller lines of the function), and the caller's
+//!   `line` the calls were made from (absent for `<root>` and `<other>`).
+//! - `threads` splits the function's figures by recording thread (indexes into the top-level
+//!   `threads`).
+//! - The memory fields are 0 unless `heap_counted` is true.
+//! - `wait_ns` (on lines of `async fn`s, when not 0): time the task spent suspended at an
+//!   `.await` on the line; it is not part of `time_ns` or `total_ns`.
+//!
+//! Fields are only ever added within a version; readers ignore fields they do not know.
+
+use serde::{Deserialize, Serialize};
+
+/// The value of `format` in every profile file.
+pub const FORMAT_NAME: &str = "lablink-prof";
+/// The version of the profile format this crate writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Everything recorded, summed over threads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Always [`FORMAT_NAME`].
+    pub format: String,
+    /// The format's version, [`FORMAT_VERSION`] when written by this crate.
+    pub version: u32,
+    /// Whether the counting allocator was installed, so the memory figures are real.
+    #[serde(default)]
+    pub heap_counted: bool,
+    /// The recorder's own cost per hit subtracted from every line's time (0 when overhead
+    /// compensation is off): a line's raw time is `time_ns + hits * overhead_ns_per_hit`.
+    #[serde(default)]
+    pub overhead_ns_per_hit: f64,
+    /// The threads that recorded, by index.
+    #[serde(default)]
+    pub threads: Vec<ThreadInfo>,
+    /// The functions that ran, by total time, longest first.
+    pub functions: Vec<FunctionProfile>,
+}
+
+/// A thread that recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    /// Its number in this profile.
+    pub index: u32,
+    /// Its name, empty if it had none.
+    pub name: String,
+}
+
+/// One profiled function's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionProfile {
+    /// Its path, e.g. `lablink_core::security::auth::hash_password`.
+    pub name: String,
+    /// The file it is in, as `file!()` gives it.
+    pub file: String,
+    /// The line of its signature.
+    pub line: u32,
+    /// Whether it is an `async fn`.
+    #[serde(default)]
+    pub is_async: bool,
+    /// How many calls finished.
+    pub calls: u64,
+    /// Calls that were not made while another call of the same function ran on the thread.
+    #[serde(default)]
+    pub primitive_calls: u64,
+    /// The wall time of all calls, in nanoseconds.
+    pub total_ns: u64,
+    /// The wall time of primitive calls, in nanoseconds.
+    #[serde(default)]
+    pub cumulative_ns: u64,
+    /// `total_ns` less the time spent in calls to profiled functions made from this one.
+    #[serde(default)]
+    pub own_ns: u64,
+    /// Its source lines as compiled, from the signature to the closing brace.
+    #[serde(default)]
+    pub source: Vec<String>,
+    /// The lines that recorded something, in line order.
+    pub lines: Vec<LineProfile>,
+    /// Where its calls came from.
+    #[serde(default)]
+    pub callers: Vec<CallerProfile>,
+    /// Its figures on each thread.
+    #[serde(default)]
+    pub threads: Vec<ThreadFunctionProfile>,
+}
+
+/// One source line's figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineProfile {
+    /// The line number in the file.
+    pub line: u32,
+    /// How many times a statement on it started.
+    pub hits: u64,
+    /// Wall time from those starts to the next recorded statement or the end of the call.
+    pub time_ns: u64,
+    /// Bytes allocated while it ran.
+    #[serde(default)]
+    pub alloc_bytes: u64,
+    /// Bytes freed while it ran.
+    #[serde(default)]
+    pub freed_bytes: u64,
+    /// `alloc_bytes - freed_bytes`.
+    #[serde(default)]
+    pub net_bytes: i64,
+    /// Number of allocations while it ran.
+    #[serde(default)]
+    pub allocs: u64,
+    /// The most the thread's live heap rose above its level at the line's start, over all hits.
+    #[serde(default)]
+    pub peak_bytes: u64,
+    /// The process's live heap after the line, the largest over hits.
+    #[serde(default)]
+    pub mem_usage_bytes: u64,
+    /// In an `async fn`: time the task spent suspended at an `.await` on this line (not part of
+    /// `time_ns`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wait_ns: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Calls of a function that came from one caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerProfile {
+    /// The calling profiled function's name, `<root>` or `<other>`.
+    pub caller: String,
+    /// The caller's source line the calls were made from, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// How many calls.
+    pub calls: u64,
+    /// Their wall time, in nanoseconds.
+    pub time_ns: u64,
+}
+
+/// A function's figures on one thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadFunctionProfile {
+    /// Index into [`Profile::threads`].
+    pub thread: u32,
+    /// Calls finished on this thread.
+    pub calls: u64,
+    /// Their wall time, in nanoseconds.
+    pub total_ns: u64,
+    /// The lines that recorded something on this thread.
+    pub lines: Vec<LineProfile>,
+    /// Where its calls on this thread came from.
+    #[serde(default)]
+    pub callers: Vec<CallerProfile>,
+}
+
+/// The name used for calls with no profiled caller.
+pub const ROOT_CALLER: &str = "<root>";
+/// The name used for callers beyond the 16 a thread tells apart.
+pub const OTHER_CALLER: &str = "<other>";
+
+impl Profile {
+    /// An empty profile.
+    pub fn empty() -> Self {
+        Profile {
+            format: FORMAT_NAME.to_owned(),
+            version: FORMAT_VERSION,
+            heap_counted: false,
+            overhead_ns_per_hit: 0.0,
+            threads: Vec::new(),
+            functions: Vec::new(),
+        }
+    }
+
+    /// The function named `name`, if it ran.
+    pub fn function(&self, name: &str) -> Option<&FunctionProfile> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+}
+
+impl FunctionProfile {
+    /// The figures of line `line`, if it recorded something.
+    pub fn line(&self, line: u32) -> Option<&LineProfile> {
+        self.lines.iter().find(|l| l.line == line)
+    }
+
+    /// The hits of line `line`, 0 if it recorded nothing.
+    pub fn hits(&self, line: u32) -> u64 {
+        self.line(line).map_or(0, |l| l.hits)
+    }
+
+    /// The source text of line `line`, if it is within the function.
+    pub fn source_line(&self, line: u32) -> Option<&str> {
+        let index = line.checked_sub(self.line)? as usize;
+        self.source.get(index).map(String::as_str)
+    }
+
+    /// The first line whose source contains `needle`: handy in tests.
+    pub fn line_containing(&self, needle: &str) -> Option<u32> {
+        self.source
+            .iter()
+            .position(|s| s.contains(needle))
+            .map(|i| self.line + i as u32)
+    }
+}
