@@ -3,9 +3,9 @@
 //! `cargo run --release --features dhat-heap --example dhat_heap`, then open `dhat-heap.json`
 //! in DHAT's viewer (dh_view.html).
 
-#[cfg(feature = "dhat-heap")]
 #[global_allocator]
-static ALLOC: lablink_prof::CountingAlloc<dhat::Alloc> = lablink_prof::CountingAlloc::dhat();
+static ALLOC: lablink_prof::CountingAlloc<lablink_prof::dhat::Alloc> =
+    lablink_prof::CountingAlloc::dhat();
 
 #[lablink_prof::line_profile]
 fn build_index(words: usize) -> std::collections::HashMap<String, usize> {
@@ -18,9 +18,6 @@ fn build_index(words: usize) -> std::collections::HashMap<String, usize> {
 }
 
 fn main() {
-    if !cfg!(feature = "dhat-heap") {
-        eprintln!("run with --features dhat-heap");
-    }
     lablink_prof::enable();
     let index = build_index(100_000);
     println!("{} distinct words", index.len());

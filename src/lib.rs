@@ -72,6 +72,10 @@
 
 pub use lablink_prof_macros::line_profile;
 pub use lablink_prof_runtime::assertions;
+/// dhat, whose allocator [`CountingAlloc::dhat`] wraps (feature `dhat-heap`): name its type as
+/// `CountingAlloc<lablink_prof::dhat::Alloc>`.
+#[cfg(feature = "dhat-heap")]
+pub use lablink_prof_runtime::dhat;
 pub use lablink_prof_runtime::diagnostics;
 pub use lablink_prof_runtime::profile;
 pub use lablink_prof_runtime::report;

@@ -67,6 +67,9 @@ pub use report::ReportFormat;
 
 #[cfg(feature = "recorder")]
 pub use control::switch::{disable, enable, enabled};
+/// dhat, whose allocator [`CountingAlloc::dhat`] wraps (feature `dhat-heap`).
+#[cfg(feature = "dhat-heap")]
+pub use dhat;
 #[cfg(feature = "recorder")]
 pub use heap::assertions;
 #[cfg(feature = "recorder")]

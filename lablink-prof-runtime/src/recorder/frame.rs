@@ -246,7 +246,8 @@ impl Frame {
         }
         let _ = std::io::Write::write_all(
             &mut std::io::stderr(),
-            b"lablink-prof: a profiled call ended on another thread than the one it was current               on; aborting rather than leave that thread a dangling frame\n",
+            b"lablink-prof: a profiled call ended on another thread than the one it was current on; \
+              aborting rather than leave that thread a dangling frame\n",
         );
         std::process::abort();
     }
