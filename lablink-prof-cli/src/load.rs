@@ -76,3 +76,63 @@ pub fn complete(profile: &mut Profile) {
         }
     }
 }
+
+/// Parses the text of a profile file the caller has read once, and completes it; also returns
+/// the parsed JSON, for fields newer than the runtime's types (read with [`optional_u64`]).
+///
+/// A file that a running program replaces must be read once and parsed from that one copy:
+/// reading it twice (once for the profile, once for extra fields) could mix two versions.
+///
+/// # Errors
+/// [`CliError::Input`] naming `path` when the text is empty, truncated, not JSON, not a
+/// profile, or of a newer format version.
+pub fn parse(path: &Path, text: &str) -> Result<(Profile, serde_json::Value), CliError> {
+    use lablink_prof_runtime::profile::{FORMAT_NAME, FORMAT_VERSION};
+    let bad = |problem: String| {
+        CliError::input(
+            path,
+            format!("not a readable lablink-prof profile: {problem}"),
+        )
+    };
+    if text.trim().is_empty() {
+        return Err(CliError::input(
+            path,
+            "the file is empty, not a lablink-prof profile",
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        bad(if e.is_eof() {
+            format!("the file ends early (truncated?): {e}")
+        } else {
+            format!("not valid JSON: {e}")
+        })
+    })?;
+    match value.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT_NAME) => {}
+        Some(other) => return Err(bad(format!("its format is {other:?}, not {FORMAT_NAME:?}"))),
+        None => {
+            return Err(bad(format!(
+                "it has no \"format\": \"{FORMAT_NAME}\" field"
+            )));
+        }
+    }
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(v) if v > u64::from(FORMAT_VERSION) => {
+            return Err(bad(format!(
+                "it is format version {v}, newer than this lablink-prof reads ({FORMAT_VERSION}); \
+                 upgrade lablink-prof"
+            )));
+        }
+        Some(0) | None => return Err(bad("it has no valid \"version\" field".to_owned())),
+        Some(_) => {}
+    }
+    let mut profile: Profile = serde_json::from_value(value.clone())
+        .map_err(|e| bad(format!("a field is missing or wrong: {e}")))?;
+    complete(&mut profile);
+    Ok((profile, value))
+}
+
+/// The unsigned integer field `key` of a JSON object, if it is there.
+pub fn optional_u64(object: &serde_json::Value, key: &str) -> Option<u64> {
+    object.get(key).and_then(serde_json::Value::as_u64)
+}
