@@ -68,8 +68,10 @@ struct App {
     interval: Option<Interval>,
     sort: SortBy,
     columns: Columns,
-    /// The selected function, by name, kept across refreshes and re-sorting.
+    /// The selected function, by name, kept across refreshes and re-sorting once the user has
+    /// moved the selection; until then the selection follows the first row.
     selected: Option<String>,
+    user_selected: bool,
     functions_state: TableState,
     /// Whether the arrows move through the selected function's lines (after Enter).
     in_lines: bool,
@@ -89,6 +91,7 @@ impl App {
             sort,
             columns,
             selected: None,
+            user_selected: false,
             functions_state: TableState::default(),
             in_lines: false,
             lines_state: TableState::default(),
@@ -153,6 +156,7 @@ impl App {
         let index = self
             .selected
             .as_ref()
+            .filter(|_| self.user_selected)
             .and_then(|name| self.functions().iter().position(|f| &f.name == name))
             .unwrap_or(0);
         self.select_function(index);
@@ -195,6 +199,7 @@ impl App {
             }
         } else {
             let now = self.functions_state.selected().unwrap_or(0);
+            self.user_selected = true;
             self.select_function(now.saturating_add_signed(step));
         }
     }
