@@ -473,6 +473,49 @@ fn once_follows_a_rewritten_file_and_skips_a_corrupt_version() {
     assert_eq!(lines[&12]["Time"], "1.000");
     assert_eq!(lines[&12]["% Fn"], "66.7");
     assert!(once.text.contains("Total time") && !once.text.contains("Note:"));
+    // Not a sampled profile: no on-CPU/off-CPU columns.
+    assert!(!once.text.contains("On-CPU"), "{}", once.text);
+}
+
+/// With the sampled mode's `cpu_ns`/`off_cpu_ns` on lines, their interval figures are shown.
+#[test]
+fn once_shows_on_and_off_cpu_time_of_a_sampled_profile() {
+    let sampled = |calls: u64| {
+        let mut p: Value = serde_json::from_str(&handle_profile(calls)).unwrap();
+        let lines = p["functions"][0]["lines"].as_array_mut().unwrap();
+        lines[0]["cpu_ns"] = serde_json::json!(calls * 700);
+        lines[0]["off_cpu_ns"] = serde_json::json!(calls * 300);
+        lines[1]["cpu_ns"] = serde_json::json!(calls * 2000);
+        lines[1]["off_cpu_ns"] = serde_json::json!(0);
+        p.to_string()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sampled.json");
+    let t0 = SystemTime::now() - Duration::from_secs(60);
+    write_snapshot(&path, &sampled(1000), t0);
+    let child = Command::new(env!("CARGO_BIN_EXE_lablink-prof"))
+        .args(["top", "--once", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    write_snapshot(&path, &sampled(3000), t0 + Duration::from_secs(4));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let once = Once {
+        text: String::from_utf8_lossy(&out.stdout).into_owned(),
+    };
+    assert_eq!(once.interval(), 4.0);
+    let row = once.function("app::handle");
+    // 2000 calls: (700 + 2000) ns and 300 ns each.
+    assert_eq!(row["On-CPU"], "5.400");
+    assert_eq!(row["Off-CPU"], "0.600");
+    let lines = once.lines("app::handle");
+    assert_eq!(lines[&11]["On-CPU"], "1.400");
+    assert_eq!(lines[&11]["Off-CPU"], "0.600");
+    assert_eq!(lines[&12]["On-CPU"], "4.000");
+    assert_eq!(lines[&12]["Off-CPU"], "0.000");
 }
 
 #[test]

@@ -270,3 +270,182 @@ impl Interval {
         (secs > 0.0).then(|| value as f64 / secs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant, SystemTime};
+
+    use lablink_prof_runtime::profile::{FunctionProfile, LineProfile, Profile};
+
+    use super::{Columns, Interval, SortBy};
+    use crate::top::source::{FileStamp, SampledLine, Snapshot};
+
+    fn function(name: &str, calls: u64, line_ns: [u64; 2], alloc: u64) -> FunctionProfile {
+        FunctionProfile {
+            name: name.to_owned(),
+            file: "src/lib.rs".to_owned(),
+            line: 10,
+            is_async: false,
+            calls,
+            primitive_calls: calls,
+            total_ns: line_ns[0] + line_ns[1],
+            cumulative_ns: 0,
+            own_ns: 0,
+            source: vec![
+                "fn f() {".into(),
+                "    a();".into(),
+                "    b();".into(),
+                "}".into(),
+            ],
+            lines: vec![
+                LineProfile {
+                    line: 11,
+                    hits: calls,
+                    time_ns: line_ns[0],
+                    alloc_bytes: alloc,
+                    allocs: calls,
+                    net_bytes: alloc as i64,
+                    ..LineProfile::default()
+                },
+                LineProfile {
+                    line: 12,
+                    hits: calls,
+                    time_ns: line_ns[1],
+                    ..LineProfile::default()
+                },
+            ],
+            callers: Vec::new(),
+            threads: Vec::new(),
+        }
+    }
+
+    fn snapshot(functions: Vec<FunctionProfile>, at_ms: u64) -> Snapshot {
+        let mut profile = Profile::empty();
+        profile.heap_counted = true;
+        profile.functions = functions;
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        Snapshot {
+            profile,
+            sampled: Default::default(),
+            stamp: FileStamp::at(t0 + Duration::from_millis(at_ms)),
+            seen: Instant::now(),
+            requested: None,
+        }
+    }
+
+    #[test]
+    fn the_interval_is_the_difference_and_rates_divide_by_its_length() {
+        let before = snapshot(vec![function("f", 10, [100, 200], 640)], 0);
+        let after = snapshot(vec![function("f", 30, [400, 500], 1920)], 500);
+        let i = Interval::between(Some(&before), &after);
+        assert_eq!(i.elapsed, Some(Duration::from_millis(500)));
+        assert!(!i.restarted);
+        let f = &i.functions[0];
+        assert_eq!((f.delta.count, f.delta.time_ns), (20, 600));
+        assert_eq!((f.delta.alloc_bytes, f.delta.allocs), (1280, 20));
+        assert_eq!((f.total.count, f.total.time_ns), (30, 900));
+        assert_eq!(i.per_second(f.delta.count), Some(40.0));
+        // Every source line is listed; the brace lines recorded nothing.
+        let lines: Vec<(u32, u64, u64)> = f
+            .lines
+            .iter()
+            .map(|l| (l.line, l.delta.count, l.delta.time_ns))
+            .collect();
+        assert_eq!(
+            lines,
+            [(10, 0, 0), (11, 20, 300), (12, 20, 300), (13, 0, 0)]
+        );
+    }
+
+    #[test]
+    fn a_time_a_few_ns_lower_is_no_time_not_a_restart() {
+        let before = snapshot(vec![function("idle", 5, [1000, 2001], 0)], 0);
+        let after = snapshot(vec![function("idle", 5, [999, 2000], 0)], 1000);
+        let i = Interval::between(Some(&before), &after);
+        assert!(!i.restarted);
+        assert_eq!(i.functions[0].delta.time_ns, 0);
+        assert_eq!(i.functions[0].lines[1].delta.time_ns, 0);
+    }
+
+    #[test]
+    fn counts_going_down_or_a_function_gone_count_from_zero() {
+        let before = snapshot(vec![function("f", 50, [10, 10], 0)], 0);
+        let after = snapshot(vec![function("f", 3, [5, 5], 0)], 1000);
+        let i = Interval::between(Some(&before), &after);
+        assert!(i.restarted);
+        assert_eq!(i.functions[0].delta.count, 3);
+
+        let before = snapshot(
+            vec![function("f", 1, [1, 1], 0), function("g", 1, [1, 1], 0)],
+            0,
+        );
+        let after = snapshot(vec![function("f", 2, [2, 2], 0)], 1000);
+        let i = Interval::between(Some(&before), &after);
+        assert!(i.restarted);
+        assert_eq!(i.functions[0].delta.count, 2);
+    }
+
+    #[test]
+    fn a_single_snapshot_has_no_rates() {
+        let only = snapshot(vec![function("f", 3, [1, 1], 0)], 0);
+        let i = Interval::between(None, &only);
+        assert_eq!(i.elapsed, None);
+        assert_eq!(i.per_second(3), None);
+        assert_eq!(i.functions[0].delta, i.functions[0].total);
+    }
+
+    #[test]
+    fn sorting_by_interval_or_total_by_time_or_bytes() {
+        let before = snapshot(
+            vec![
+                function("old", 100, [9000, 0], 0),
+                function("busy", 1, [10, 0], 10),
+            ],
+            0,
+        );
+        let after = snapshot(
+            vec![
+                function("old", 100, [9000, 0], 0),
+                function("busy", 11, [1010, 0], 1010),
+            ],
+            1000,
+        );
+        let order = |by, columns| {
+            let mut i = Interval::between(Some(&before), &after);
+            i.sort(by, columns);
+            i.functions
+                .iter()
+                .map(|f| f.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(order(SortBy::Interval, Columns::Time), ["busy", "old"]);
+        assert_eq!(order(SortBy::Total, Columns::Time), ["old", "busy"]);
+        assert_eq!(order(SortBy::Total, Columns::Memory), ["busy", "old"]);
+    }
+
+    #[test]
+    fn sampled_times_are_differences_too_and_add_up_per_function() {
+        let mut before = snapshot(vec![function("f", 1, [10, 10], 0)], 0);
+        let mut after = snapshot(vec![function("f", 2, [20, 20], 0)], 1000);
+        let times = |cpu, off| SampledLine {
+            cpu_ns: Some(cpu),
+            off_cpu_ns: Some(off),
+        };
+        before.sampled.insert(("f".into(), 11), times(100, 50));
+        after.sampled.insert(("f".into(), 11), times(400, 60));
+        after.sampled.insert(("f".into(), 12), times(30, 0));
+        let i = Interval::between(Some(&before), &after);
+        assert!(i.sampled);
+        let f = &i.functions[0];
+        assert_eq!(
+            (f.lines[1].delta.cpu_ns, f.lines[1].delta.off_cpu_ns),
+            (Some(300), Some(10))
+        );
+        assert_eq!(
+            (f.lines[2].delta.cpu_ns, f.lines[2].delta.off_cpu_ns),
+            (Some(30), Some(0))
+        );
+        assert_eq!(f.lines[0].delta.cpu_ns, None);
+        assert_eq!((f.delta.cpu_ns, f.delta.off_cpu_ns), (Some(330), Some(10)));
+    }
+}

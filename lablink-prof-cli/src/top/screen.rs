@@ -300,10 +300,22 @@ fn time_rate(interval: &Interval, ns: u64) -> String {
         .map_or_else(|| "-".to_owned(), units::duration)
 }
 
+/// A count per second in at most 9 characters: `12.5`, `123456`, `12.3M`.
 fn count_rate(interval: &Interval, n: u64) -> String {
-    interval
-        .per_second(n)
-        .map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"))
+    interval.per_second(n).map_or_else(
+        || "-".to_owned(),
+        |v| {
+            if v < 1e4 {
+                format!("{v:.1}")
+            } else if v < 1e7 {
+                format!("{v:.0}")
+            } else if v < 1e10 {
+                format!("{:.1}M", v / 1e6)
+            } else {
+                format!("{v:.2e}")
+            }
+        },
+    )
 }
 
 fn bytes_rate(interval: &Interval, n: u64) -> String {
@@ -631,5 +643,39 @@ fn clock(d: Duration) -> String {
         format!("{}m{:02}s", s / 60, s % 60)
     } else {
         format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{Interval, count_rate};
+
+    fn per_second() -> Interval {
+        Interval {
+            elapsed: Some(Duration::from_secs(1)),
+            restarted: false,
+            heap_counted: true,
+            sampled: false,
+            functions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn counts_per_second_fit_their_column_whole() {
+        let i = per_second();
+        let shown: Vec<String> = [0, 12, 9_999, 10_000, 9_999_999, 11_794_307, 9_999_000_000]
+            .into_iter()
+            .map(|n| count_rate(&i, n))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "0.0", "12.0", "9999.0", "10000", "9999999", "11.8M", "9999.0M"
+            ]
+        );
+        assert_eq!(count_rate(&i, 12_345_678_901), "1.23e10");
+        assert!(shown.iter().all(|s| s.len() <= 9));
     }
 }

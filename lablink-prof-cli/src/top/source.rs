@@ -34,6 +34,17 @@ impl FileStamp {
             inode: std::os::unix::fs::MetadataExt::ino(&m),
         })
     }
+
+    /// A stamp for a file modified at `modified` (for tests).
+    #[cfg(test)]
+    pub fn at(modified: SystemTime) -> FileStamp {
+        FileStamp {
+            modified,
+            len: 0,
+            #[cfg(unix)]
+            inode: 0,
+        }
+    }
 }
 
 /// A line's sampled on-CPU and off-CPU times (`cpu_ns`, `off_cpu_ns` in the file), present
