@@ -214,7 +214,8 @@ impl App {
             }
             KeyCode::Esc => return false,
             KeyCode::Enter | KeyCode::Right => {
-                self.in_lines = !self.in_lines && self.selected_function().is_some();
+                let enter = !self.in_lines || key.code == KeyCode::Right;
+                self.in_lines = enter && self.selected_function().is_some();
                 if self.in_lines && self.lines_state.selected().is_none() {
                     self.lines_state.select(Some(0));
                 }
