@@ -58,6 +58,16 @@ impl Workload {
     /// Starts `top_workload ARGS` in `dir`, with `LABLINK_PROFILING` set to `profiling` (or
     /// unset), and waits for it to print `ready` unless `profiling` is `None`.
     fn start(dir: &Path, args: &[&str], profiling: Option<&str>) -> Workload {
+        Workload::start_with(dir, args, profiling, &[])
+    }
+
+    /// [`Workload::start`] with more environment variables.
+    fn start_with(
+        dir: &Path,
+        args: &[&str],
+        profiling: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Workload {
         let mut command = Command::new(workload_binary());
         command
             .args(args)
@@ -71,6 +81,7 @@ impl Workload {
         if let Some(value) = profiling {
             command.env("LABLINK_PROFILING", value);
         }
+        command.envs(env.iter().copied());
         let mut child = command.spawn().expect("the workload starts");
         let stdin = child.stdin.take();
         let stdout = BufReader::new(child.stdout.take().unwrap());
@@ -859,11 +870,17 @@ fn the_view_opens_sorts_selects_and_quits_restoring_the_terminal() {
     );
 }
 
-/// The program ends under the view: it says so and keeps the last figures.
+/// The program ends under the view: it says so and keeps its last figures, those of the profile
+/// it wrote on the way out (to LABLINK_PROFILE_OUT, relative to its working directory).
 #[test]
 fn the_view_says_when_the_program_ends_and_keeps_its_figures() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Workload::start(dir.path(), &["steady"], Some("1"));
+    let mut w = Workload::start_with(
+        dir.path(),
+        &["steady"],
+        Some("1"),
+        &[("LABLINK_PROFILE_OUT", "final-{pid}.json")],
+    );
     let tmux = Tmux::start(
         "ended",
         100,
@@ -875,21 +892,33 @@ fn the_view_says_when_the_program_ends_and_keeps_its_figures() {
     w.finish();
     let screen = tmux.wait_for("the end", |s| s.contains("ENDED"));
     assert!(
-        screen.contains(&format!("ENDED: top_workload (pid {}) has ended", w.pid())),
+        screen.contains(&format!(
+            "ENDED: top_workload (pid {}) has ended; these are its last figures",
+            w.pid()
+        )),
         "{screen}"
     );
     let rows = function_rows(&screen);
     assert_eq!(names(&rows), names(&rows_before), "{screen}");
-    assert!(rows[0].1[0].parse::<f64>().unwrap() > 10.0, "{screen}");
+    // The totals are the exit report's.
+    let last = read_json(&dir.path().join(format!("final-{}.json", w.pid())));
+    for (_, cells) in &rows {
+        let name = cells.last().unwrap();
+        let total_ns = u(function(&last, name), "total_ns");
+        let total = lablink_prof::report::units::duration(total_ns as f64);
+        assert_eq!(
+            cells[cells.len() - 3..cells.len() - 1].join(" "),
+            total,
+            "{name}:\n{screen}"
+        );
+    }
     // Nothing changes any more.
     std::thread::sleep(Duration::from_millis(800));
     let later = tmux.screen();
     assert_eq!(function_rows(&later), rows, "{later}");
     tmux.keys(&["q"]);
-    assert!(
-        tmux.wait_for("the shell", |s| s.lines().any(|l| l.trim() == "END"))
-            .contains("EXIT=0")
-    );
+    let screen = tmux.wait_for("the shell", |s| s.lines().any(|l| l.trim() == "END"));
+    assert!(screen.contains("EXIT=0"), "{screen}");
 }
 
 /// A file: a corrupt version is skipped with a note; the next whole one gives the interval.

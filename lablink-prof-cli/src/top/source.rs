@@ -204,7 +204,7 @@ impl Target {
     /// with `None`). Gives up after `timeout`.
     pub fn next(&mut self, last: Option<FileStamp>, timeout: Duration) -> Update {
         match self {
-            Target::Process(p) => p.next(timeout),
+            Target::Process(p) => p.next(last, timeout),
             Target::File(path) => next_version(path, last, timeout, || None),
         }
     }
@@ -276,6 +276,8 @@ pub mod process {
         out: Option<PathBuf>,
         /// Its uptime when it was found ended.
         ended_after: Option<Duration>,
+        /// Where its snapshots went last (its working directory is gone with it).
+        last_path: Option<PathBuf>,
     }
 
     fn error(pid: u32, problem: impl Into<String>) -> CliError {
@@ -345,6 +347,7 @@ pub mod process {
                 start_ticks: stat.starttime,
                 out,
                 ended_after: None,
+                last_path: None,
             };
             let deadline = Instant::now() + timeout;
             loop {
@@ -431,16 +434,25 @@ pub mod process {
         }
 
         /// Asks for a snapshot with `SIGUSR1` and waits up to `timeout` for the file to change.
-        /// If the program ends meanwhile, a file it wrote on the way out is still read.
-        pub fn next(&mut self, timeout: Duration) -> Update {
+        /// Once the program has ended, a version newer than `last` that it wrote on the way
+        /// out (the exit report, with `LABLINK_PROFILE_OUT`) is still read, once.
+        pub fn next(&mut self, last: Option<FileStamp>, timeout: Duration) -> Update {
+            let path = self.snapshot_path();
             if let Some(why) = self.gone() {
                 self.uptime();
+                if let Some(path) = path.as_ref().ok().or(self.last_path.as_ref()) {
+                    let stamp = FileStamp::of(path);
+                    if stamp.is_some() && stamp != last {
+                        return next_version(path, last, Duration::ZERO, || None);
+                    }
+                }
                 return Update::Ended(why);
             }
-            let path = match self.snapshot_path() {
+            let path = match path {
                 Ok(p) => p,
                 Err(problem) => return Update::Late(problem),
             };
+            self.last_path = Some(path.clone());
             let before = FileStamp::of(&path);
             if !self.catches_sigusr1() {
                 return Update::Late(format!(
@@ -508,7 +520,7 @@ pub mod process {
         }
 
         /// Never called.
-        pub fn next(&mut self, _timeout: Duration) -> Update {
+        pub fn next(&mut self, _last: Option<super::FileStamp>, _timeout: Duration) -> Update {
             Update::Late(String::new())
         }
     }
