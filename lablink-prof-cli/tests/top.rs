@@ -555,7 +555,7 @@ fn a_program_that_is_not_recording_is_left_alone_with_the_setting_named() {
         (Some("0"), "its environment has LABLINK_PROFILING=0"),
     ] {
         let mut w = Workload::start(dir.path(), &["steady"], profiling);
-        std::thread::sleep(Duration::from_millis(200));
+        wait_for_exec(w.child.id(), "top_workload");
         let r = run(&["top", "--once", "--pid", &w.pid()]);
         assert_eq!(r.code, 2, "stdout:\n{}", r.stdout);
         assert!(
@@ -571,6 +571,20 @@ fn a_program_that_is_not_recording_is_left_alone_with_the_setting_named() {
     }
 }
 
+/// Waits until process `pid` runs `name` (a child just spawned may not have exec'd yet: until
+/// then it is a copy of the test, with the test's environment).
+fn wait_for_exec(pid: u32, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .unwrap_or_default()
+        .trim()
+        != name
+    {
+        assert!(Instant::now() < deadline, "process {pid} never ran {name}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Recording on, but no profiled call yet: SIGUSR1 is not caught, so it is not sent.
 #[test]
 fn a_program_that_has_not_started_recording_is_not_signalled() {
@@ -579,6 +593,7 @@ fn a_program_that_has_not_started_recording_is_not_signalled() {
         .env("LABLINK_PROFILING", "1")
         .spawn()
         .expect("sleep runs");
+    wait_for_exec(child.id(), "sleep");
     let r = run(&[
         "top",
         "--once",
