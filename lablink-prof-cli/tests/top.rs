@@ -631,9 +631,10 @@ fn a_pid_with_no_process_is_an_error() {
 // ---------------------------------------------------------------------------------------------
 // The view, in tmux
 
-/// A tmux server of its own (`-L`), killed when dropped.
+/// A tmux server of its own (`-L`), killed, and its socket removed, when dropped.
 struct Tmux {
     socket: String,
+    socket_path: Option<PathBuf>,
 }
 
 impl Tmux {
@@ -646,8 +647,9 @@ impl Tmux {
             "tmux is needed for the view's tests and was not found: install it with \
              `apt-get install -y tmux` (Debian; .ci/run installs it)"
         );
-        let tmux = Tmux {
+        let mut tmux = Tmux {
             socket: format!("lablink-top-{name}-{}", std::process::id()),
+            socket_path: None,
         };
         let script = format!(
             "{command}; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)'; \
@@ -662,6 +664,8 @@ impl Tmux {
             &height.to_string(),
             &script,
         ]);
+        let path = tmux.run(&["display", "-p", "#{socket_path}"]);
+        tmux.socket_path = Some(PathBuf::from(path.trim()));
         tmux
     }
 
@@ -711,6 +715,9 @@ impl Drop for Tmux {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
