@@ -28,7 +28,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "lablink-prof",
     version,
-    about = "Show, compare and export lablink-prof profiles (JSON files written with LABLINK_PROFILE_OUT)."
+    about = "Show, compare and export lablink-prof profiles (JSON files written with LABLINK_PROFILE_OUT), and watch running programs live."
 )]
 struct Cli {
     #[command(subcommand)]

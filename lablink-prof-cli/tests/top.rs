@@ -616,6 +616,20 @@ fn a_program_that_has_not_started_recording_is_not_signalled() {
 }
 
 #[test]
+fn the_view_without_a_terminal_points_to_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.json");
+    write_snapshot(&path, &handle_profile(1), SystemTime::now());
+    let r = run(&["top", path.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr.trim(),
+        "lablink-prof: error: the live view needs a terminal; for text, use top --once"
+    );
+    assert_eq!(r.stdout, "", "nothing drawn");
+}
+
+#[test]
 fn a_pid_with_no_process_is_an_error() {
     let mut child = Command::new("true").spawn().unwrap();
     let pid = child.id().to_string();

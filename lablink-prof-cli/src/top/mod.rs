@@ -95,6 +95,10 @@ pub fn run(args: &TopArgs) -> Result<(), CliError> {
     };
     if args.once {
         once(target, args, sort, columns)
+    } else if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        Err(CliError::Usage(
+            "the live view needs a terminal; for text, use top --once".into(),
+        ))
     } else {
         screen::run(target, args.refresh, args.timeout, sort, columns)
     }
