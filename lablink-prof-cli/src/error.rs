@@ -20,6 +20,13 @@ pub enum CliError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// A process `top --pid` cannot watch.
+    Process {
+        /// Its id.
+        pid: u32,
+        /// Why not.
+        problem: String,
+    },
     /// Options that cannot go together.
     Usage(String),
 }
@@ -49,6 +56,7 @@ impl fmt::Display for CliError {
             CliError::Output { path, source } => {
                 write!(f, "{}: cannot write: {source}", path.display())
             }
+            CliError::Process { pid, problem } => write!(f, "process {pid}: {problem}"),
             CliError::Usage(message) => f.write_str(message),
         }
     }

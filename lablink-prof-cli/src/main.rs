@@ -1,7 +1,7 @@
 //! The `lablink-prof` command: reads profiles saved with `LABLINK_PROFILE_OUT` and shows them
 //! as line tables (`view`), pstats' function table (`stats`), a regression check (`diff`), a
 //! flame graph (`flamegraph`), an HTML page (`html`), or exports them for Python's pstats
-//! (`export --pstats`).
+//! (`export --pstats`); `top` watches a running program live.
 //!
 //! Results go to stdout (or `-o FILE`), progress and errors to stderr. Exit status: 0 on
 //! success, 1 when `diff` finds a regression, 2 on bad input or usage.
@@ -17,6 +17,7 @@ mod load;
 mod marshal;
 mod output;
 mod stats;
+mod top;
 mod view;
 
 use clap::{Parser, Subcommand};
@@ -26,7 +27,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "lablink-prof",
     version,
-    about = "Show, compare and export lablink-prof profiles (JSON files written with LABLINK_PROFILE_OUT)."
+    about = "Show, compare and export lablink-prof profiles (JSON files written with LABLINK_PROFILE_OUT), and watch running programs live."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -48,6 +49,8 @@ enum Command {
     Html(html::HtmlArgs),
     /// Write the profile in another tool's format (Python's pstats).
     Export(export::ExportArgs),
+    /// A live view of a running program (--pid) or of a file it rewrites, line by line.
+    Top(top::TopArgs),
 }
 
 fn main() {
@@ -59,6 +62,7 @@ fn main() {
         Command::Flamegraph(args) => flamegraph::run(args).map(|()| 0),
         Command::Html(args) => html::run(args).map(|()| 0),
         Command::Export(args) => export::run(args).map(|()| 0),
+        Command::Top(args) => top::run(args).map(|()| 0),
     };
     match result {
         Ok(code) => std::process::exit(code),

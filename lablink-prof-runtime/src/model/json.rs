@@ -55,7 +55,11 @@ pub fn read_json(path: &Path) -> Result<Profile, ReportError> {
 }
 
 /// Parses the text of a profile file; the error says what is wrong with it.
-fn parse_json(text: &str) -> Result<Profile, String> {
+///
+/// # Errors
+/// What is wrong: truncated, not JSON, not a profile, a newer version, a field missing or of
+/// the wrong type.
+pub fn parse_json(text: &str) -> Result<Profile, String> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         if e.is_eof() {
             format!("the file ends early (truncated?): {e}")
