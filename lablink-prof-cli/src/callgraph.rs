@@ -58,7 +58,7 @@ pub struct EdgeSum {
     pub primitive_calls: u64,
     /// The callee's own time in these calls (`tt`), see [`CallGraph::edge_own_ns`].
     pub own_ns: f64,
-    /// The calls' wall time (`ct`).
+    /// The calls' cumulative time (`ct`), see [`CallGraph::edge_cumulative_ns`].
     pub time_ns: f64,
 }
 
@@ -168,7 +168,28 @@ impl<'a> CallGraph<'a> {
         sum.calls += edge.calls;
         sum.primitive_calls += self.edge_primitive_calls(edge);
         sum.own_ns += self.edge_own_ns(edge);
-        sum.time_ns += self.edge_ns(edge);
+        sum.time_ns += self.edge_cumulative_ns(edge);
+    }
+
+    /// The edge's cumulative time as cProfile counts it (pstats' `ct` of a `callers` entry):
+    /// the time of the calls that were not made inside another call of the same pair.
+    ///
+    /// For calls between different functions that is their time ([`CallGraph::edge_ns`]).
+    /// A function's calls to itself are recorded with the time of every nested level, which
+    /// cProfile would count once: the export takes the same share of the function's
+    /// cumulative time (its outermost calls) as the recursive calls have of its total time.
+    /// That is never above the function's cumulative time, and is exact when the recursive
+    /// calls take the same share of the time at every level.
+    pub fn edge_cumulative_ns(&self, edge: &Edge) -> f64 {
+        let time = self.edge_ns(edge);
+        if edge.caller != Caller::Function(edge.callee) {
+            return time;
+        }
+        let callee = &self.functions[edge.callee];
+        if callee.total_ns == 0 {
+            return 0.0;
+        }
+        (callee.cumulative_ns as f64 * time / callee.total_ns as f64).min(time)
     }
 
     /// The edge's primitive calls as cProfile counts them: a call from a function to itself

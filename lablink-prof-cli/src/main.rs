@@ -17,6 +17,7 @@ mod load;
 mod marshal;
 mod merge;
 mod output;
+mod pprof;
 mod stats;
 mod view;
 
@@ -47,7 +48,7 @@ enum Command {
     Flamegraph(flamegraph::FlamegraphArgs),
     /// Write one self-contained HTML page: functions, source with bars, flame graph.
     Html(html::HtmlArgs),
-    /// Write the profile in another tool's format (Python's pstats).
+    /// Write the profile in another tool's format: Python's pstats (SnakeViz) or pprof's protobuf.
     Export(export::ExportArgs),
 }
 
