@@ -108,9 +108,10 @@ impl<'a> CallGraph<'a> {
         let edge_scale = functions
             .iter()
             .map(|f| {
-                let edges: u64 = f.callers.iter().map(|c| c.time_ns).sum();
-                if edges > 0 && f.total_ns > 0 {
-                    f.total_ns as f64 / edges as f64
+                // In floating point: figures near u64::MAX (a corrupt file) must not overflow.
+                let edges: f64 = f.callers.iter().map(|c| c.time_ns as f64).sum();
+                if edges > 0.0 && f.total_ns > 0 {
+                    f.total_ns as f64 / edges
                 } else {
                     1.0
                 }
@@ -165,8 +166,11 @@ impl<'a> CallGraph<'a> {
 
     /// Adds `edge` to the figures of its pair of functions.
     pub fn add_to(&self, sum: &mut EdgeSum, edge: &Edge) {
-        sum.calls += edge.calls;
-        sum.primitive_calls += self.edge_primitive_calls(edge);
+        // Saturating: counts near u64::MAX (a corrupt file) must not overflow.
+        sum.calls = sum.calls.saturating_add(edge.calls);
+        sum.primitive_calls = sum
+            .primitive_calls
+            .saturating_add(self.edge_primitive_calls(edge));
         sum.own_ns += self.edge_own_ns(edge);
         sum.time_ns += self.edge_cumulative_ns(edge);
     }
@@ -176,10 +180,10 @@ impl<'a> CallGraph<'a> {
     ///
     /// For calls between different functions that is their time ([`CallGraph::edge_ns`]).
     /// A function's calls to itself are recorded with the time of every nested level, which
-    /// cProfile would count once: the export takes the same share of the function's
-    /// cumulative time (its outermost calls) as the recursive calls have of its total time.
-    /// That is never above the function's cumulative time, and is exact when the recursive
-    /// calls take the same share of the time at every level.
+    /// cProfile would count once, and the levels' times are not recorded apart: this takes
+    /// the same share of the function's cumulative time (its outermost calls) as the
+    /// recursive calls have of its total time, as if each level took the same share of the
+    /// level above. An estimate, never above the function's cumulative time.
     pub fn edge_cumulative_ns(&self, edge: &Edge) -> f64 {
         let time = self.edge_ns(edge);
         if edge.caller != Caller::Function(edge.callee) {

@@ -21,8 +21,8 @@
 //!   among more than 16) and callers the file does not hold get an entry of the same kind.
 //! - **Recursion.** A function's calls to itself are primitive once per outermost call (the
 //!   function's primitive calls, at most the edge's calls); the edge's cumulative time counts
-//!   the outermost level only (see [`CallGraph::edge_cumulative_ns`]), so it is never above
-//!   the function's.
+//!   the outermost level only, estimated (see [`CallGraph::edge_cumulative_ns`]), never
+//!   above the function's.
 //! - An edge's `tt` is the callee's own time apportioned by the edge's share of its total time
 //!   (exact with one caller).
 

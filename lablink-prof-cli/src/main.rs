@@ -1,7 +1,7 @@
 //! The `lablink-prof` command: reads profiles saved with `LABLINK_PROFILE_OUT` and shows them
 //! as line tables (`view`), pstats' function table (`stats`), a regression check (`diff`), a
-//! flame graph (`flamegraph`), an HTML page (`html`), or exports them for Python's pstats
-//! (`export --pstats`).
+//! flame graph (`flamegraph`), an HTML page (`html`), or exports them for Python's pstats and
+//! SnakeViz (`export --pstats`) or for pprof (`export --pprof`).
 //!
 //! Results go to stdout (or `-o FILE`), progress and errors to stderr. Exit status: 0 on
 //! success, 1 when `diff` finds a regression, 2 on bad input or usage.

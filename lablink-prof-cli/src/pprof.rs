@@ -21,8 +21,9 @@
 //! line, scaled by that edge's share of the callee's time (for time and memory) and of its
 //! calls (for hits), which is exact when a function has one caller; direct recursion is
 //! collapsed into the outermost call, whose lines already hold the nested calls' figures; an
-//! indirect cycle is cut at 64 frames and a subtree under a millionth of the whole is not
-//! expanded, what is cut staying on the calling line (time and memory; not its hits). Calls
+//! indirect cycle is cut at 64 frames and a subtree under a millionth of the whole (or under a
+//! nanosecond) is not expanded, what is cut staying on the calling line (time and memory; not
+//! its hits). Calls
 //! from `<other>` (a caller among more than 16 the thread told apart) and from a caller the
 //! file does not hold go under a frame named after that caller.
 //!
@@ -435,7 +436,8 @@ pub fn rebuilt_stacks(profile: &Profile) -> Vec<StackSample> {
     let mut roots: Vec<(Option<String>, usize, f64, f64)> = Vec::new();
     for f in 0..n {
         let edges = graph.callers(f);
-        if edges.is_empty() {
+        if edges.iter().all(|e| e.caller == Caller::Function(f)) {
+            // No caller but itself (or none recorded): all of it starts here.
             roots.push((None, f, 1.0, 1.0));
             continue;
         }
@@ -473,7 +475,7 @@ pub fn rebuilt_stacks(profile: &Profile) -> Vec<StackSample> {
         graph: &graph,
         nodes: &nodes,
         totals: &totals,
-        min_ns: grand * MIN_SHARE,
+        min_ns: (grand * MIN_SHARE).max(1.0),
         out: HashMap::new(),
     };
     let mut stack = Vec::new();
@@ -534,12 +536,13 @@ fn largest_remainder(values: &[f64]) -> Vec<u64> {
         let fb = values[b].max(0.0).fract();
         fb.total_cmp(&fa).then(a.cmp(&b))
     });
-    let mut left = target.saturating_sub(out.iter().sum());
+    let floors = out.iter().fold(0u64, |a, &v| a.saturating_add(v));
+    let mut left = target.saturating_sub(floors);
     for &i in order.iter().cycle().take(order.len() * 2) {
         if left == 0 {
             break;
         }
-        out[i] += 1;
+        out[i] = out[i].saturating_add(1);
         left -= 1;
     }
     out
@@ -782,5 +785,108 @@ mod tests {
         let lines: usize = p.functions.iter().map(|f| f.lines.len()).sum();
         assert_eq!(m.location.len(), lines);
         assert_eq!(m.function.len(), p.functions.len());
+    }
+
+    mod generated {
+        use std::io::Read;
+
+        use lablink_prof_runtime::profile::{CallerProfile, LineProfile};
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const NAMES: [&str; 4] = ["a::f", "a::g", "b::h", "b::k"];
+
+        fn figure() -> impl Strategy<Value = u64> {
+            prop_oneof![0..1_000u64, 0..u64::from(u32::MAX), Just(u64::MAX)]
+        }
+
+        fn line() -> impl Strategy<Value = LineProfile> {
+            (0..20u32, figure(), figure(), figure(), figure()).prop_map(
+                |(line, hits, time_ns, alloc_bytes, allocs)| LineProfile {
+                    line,
+                    hits,
+                    time_ns,
+                    alloc_bytes,
+                    allocs,
+                    ..LineProfile::default()
+                },
+            )
+        }
+
+        fn caller() -> impl Strategy<Value = CallerProfile> {
+            let names = prop_oneof![
+                (0..NAMES.len()).prop_map(|i| NAMES[i].to_owned()),
+                Just("<root>".to_owned()),
+                Just("<other>".to_owned()),
+                Just("not::in_the_file".to_owned()),
+            ];
+            (names, proptest::option::of(0..20u32), figure(), figure()).prop_map(
+                |(caller, line, calls, time_ns)| CallerProfile {
+                    caller,
+                    line,
+                    calls,
+                    time_ns,
+                },
+            )
+        }
+
+        fn function() -> impl Strategy<Value = FunctionProfile> {
+            (
+                0..NAMES.len(),
+                (figure(), figure(), figure(), figure(), figure()),
+                proptest::collection::vec(line(), 0..6),
+                proptest::collection::vec(caller(), 0..5),
+            )
+                .prop_map(|(name, figures, lines, callers)| FunctionProfile {
+                    name: NAMES[name].to_owned(),
+                    file: "src/lib.rs".to_owned(),
+                    line: 1,
+                    is_async: false,
+                    calls: figures.0,
+                    primitive_calls: figures.1,
+                    total_ns: figures.2,
+                    cumulative_ns: figures.3,
+                    own_ns: figures.4,
+                    source: Vec::new(),
+                    lines,
+                    callers,
+                    threads: Vec::new(),
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            /// Any profile, consistent or not, exports without a panic to a file prost reads
+            /// back, whose samples name existing locations and have one value per type.
+            #[test]
+            fn any_profile_exports(
+                functions in proptest::collection::vec(function(), 0..6),
+                heap_counted in any::<bool>(),
+            ) {
+                let mut profile = Profile::empty();
+                profile.heap_counted = heap_counted;
+                profile.functions = functions;
+                let gz = pprof_gz(&profile).unwrap();
+                let mut bytes = Vec::new();
+                flate2::read::GzDecoder::new(gz.as_slice()).read_to_end(&mut bytes).unwrap();
+                let m = proto::Profile::decode(bytes.as_slice()).unwrap();
+                prop_assert_eq!(m.sample_type.len(), if heap_counted { 4 } else { 2 });
+                for sample in &m.sample {
+                    prop_assert_eq!(sample.value.len(), m.sample_type.len());
+                    prop_assert!(sample.value.iter().all(|&v| v >= 0));
+                    for id in &sample.location_id {
+                        prop_assert!(*id >= 1 && *id as usize <= m.location.len());
+                    }
+                }
+                for l in &m.location {
+                    let f = l.line[0].function_id;
+                    prop_assert!(f >= 1 && f as usize <= m.function.len());
+                }
+                // The pstats export of the same profile does not panic either.
+                let _ = crate::marshal::dumps(&crate::export::pstats(&profile));
+            }
+        }
     }
 }
