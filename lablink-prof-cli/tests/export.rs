@@ -321,3 +321,48 @@ fn snakeviz_keeps_a_top_level_function_that_calls_nothing() {
         serde_json::json!({"examples/quickstart.rs:7(quickstart::work)": [1, 1, 67_012_345, 67_012_345]})
     );
 }
+
+#[test]
+fn callers_outside_the_file_have_entries_snakeviz_can_load() {
+    // execute_command's calls from worker_loop recorded as from `<other>` (a caller among more
+    // than 16), and parse_command's from a function the file does not hold.
+    let mut profile = golden_json("lablink_server.json");
+    let functions = profile["functions"].as_array_mut().unwrap();
+    for f in functions.iter_mut() {
+        let is_parse = f["name"] == "lablink_core::execution::parse_command";
+        for c in f["callers"].as_array_mut().unwrap() {
+            if c["caller"] == "lablink_core::server::worker_loop" {
+                c["caller"] = "<other>".into();
+                c.as_object_mut().unwrap().remove("line");
+            } else if c["caller"] == "lablink_core::execution::execute_command" && is_parse {
+                c["caller"] = "gone::dispatcher".into();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_json(dir.path(), "outside.json", &profile);
+    let stats = pstats_json(&path);
+    let s = &stats["stats"];
+    assert_eq!(s["<other>"], serde_json::json!([0, 0, 0, 927_880, {}]));
+    assert_eq!(
+        s["gone::dispatcher"],
+        serde_json::json!([0, 0, 0, 120_000, {}])
+    );
+    assert_eq!(
+        s["lablink_core::execution::execute_command"][4]["<other>"],
+        serde_json::json!([40, 40, 847_880, 927_880])
+    );
+    // SnakeViz's loader needs an entry for every caller it is given (a KeyError otherwise).
+    let sv = snakeviz(&path);
+    assert_eq!(sv["root"], "~:0(<root>)");
+    assert_eq!(
+        sv["functions"]["~:0(<other>)"]["children"],
+        serde_json::json!({
+            "src/execution/mod.rs:12(lablink_core::execution::execute_command)": [40, 40, 847_880, 927_880]
+        })
+    );
+    assert_eq!(
+        sv["functions"]["src/execution/mod.rs:40(lablink_core::execution::parse_command)"]["stats"],
+        serde_json::json!([100, 100, 120_000, 120_000])
+    );
+}

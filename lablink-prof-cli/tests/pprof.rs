@@ -400,3 +400,35 @@ fn functions_have_their_file_and_line_and_no_heap_figures_without_the_allocator(
         (2_000_001, 2_000_001)
     );
 }
+
+#[test]
+fn calls_from_outside_the_file_start_under_their_callers_name() {
+    // execute_command's calls from worker_loop recorded as from `<other>` (a caller among
+    // more than 16 on its thread).
+    let mut profile = golden_json("lablink_server.json");
+    for f in profile["functions"].as_array_mut().unwrap() {
+        for c in f["callers"].as_array_mut().unwrap() {
+            if c["caller"] == "lablink_core::server::worker_loop" {
+                c["caller"] = "<other>".into();
+                c.as_object_mut().unwrap().remove("line");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::write_json(dir.path(), "other.json", &profile);
+    let file = export(&path, dir.path());
+    let rows = top(&pprof(&file, &["-top", "-unit=ns"]));
+    // A frame named `<other>` holds the 40 calls' share (927,880 ns); execute_command keeps
+    // its own and cumulative time.
+    assert_eq!(rows["<other>"], (0, 927_880));
+    assert_eq!(
+        rows["lablink_core::execution::execute_command"],
+        (2_119_700, 2_319_700)
+    );
+    // worker_loop's line 35 made those calls: its time stays its own, as recorded.
+    let lines = top(&pprof(&file, &["-lines", "-top", "-unit=ns"]));
+    assert_eq!(
+        lines["lablink_core::server::worker_loop src/server.rs:35"],
+        (928_680, 928_680)
+    );
+}
