@@ -115,3 +115,38 @@ fn pasted_by_a_macro_counts_each_call_and_hit_once() {
     assert_eq!(hits(&f, "L:pasted_body"), 3);
     assert_adds_up(&f);
 }
+
+/// The same with its own `#[line_profile]` first and the caller's attributes after it.
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+macro_rules! summing_fn_own_first {
+    ($(#[$meta:meta])* $name:ident) => {
+        #[line_profile]
+        $(#[$meta])*
+        fn $name(n: u32) -> u32 {
+            let mut acc = 0;
+            for i in 0..n { // L:pasted_after_loop
+                acc += i; // L:pasted_after_body
+            }
+            acc
+        }
+    };
+}
+
+summing_fn_own_first! {
+    #[inline]
+    #[lablink_prof::line_profile]
+    pasted_after_its_own
+}
+
+#[test]
+fn pasted_after_the_macros_own_counts_each_call_and_hit_once() {
+    record();
+    assert_eq!(pasted_after_its_own(2), 1);
+    assert_eq!(pasted_after_its_own(1), 0);
+    let f = function("pasted_after_its_own");
+    assert_eq!(tables_named("pasted_after_its_own"), 1);
+    assert_eq!(f.calls, 2);
+    assert_eq!(hits(&f, "L:pasted_after_loop"), 3 + 2);
+    assert_eq!(hits(&f, "L:pasted_after_body"), 2 + 1);
+    assert_adds_up(&f);
+}

@@ -590,7 +590,6 @@ pub fn encode(profile: &Profile, stacks: &[StackSample]) -> proto::Profile {
         .collect();
 
     let mut function = Vec::new();
-    let mut function_id: HashMap<&Frame, u64> = HashMap::new();
     let mut caller_function: HashMap<&str, u64> = HashMap::new();
     let mut location = Vec::new();
     let mut location_id: HashMap<&Frame, u64> = HashMap::new();
@@ -651,7 +650,6 @@ pub fn encode(profile: &Profile, stacks: &[StackSample]) -> proto::Profile {
                 is_folded: false,
             });
             location_id.insert(frame, id);
-            function_id.insert(frame, fid);
             ids.push(id);
         }
         let mut value = vec![to_i64(stack.hits), to_i64(stack.time_ns)];
