@@ -58,7 +58,7 @@ pub struct EdgeSum {
     pub primitive_calls: u64,
     /// The callee's own time in these calls (`tt`), see [`CallGraph::edge_own_ns`].
     pub own_ns: f64,
-    /// The calls' wall time (`ct`).
+    /// The calls' cumulative time (`ct`), see [`CallGraph::edge_cumulative_ns`].
     pub time_ns: f64,
 }
 
@@ -108,9 +108,10 @@ impl<'a> CallGraph<'a> {
         let edge_scale = functions
             .iter()
             .map(|f| {
-                let edges: u64 = f.callers.iter().map(|c| c.time_ns).sum();
-                if edges > 0 && f.total_ns > 0 {
-                    f.total_ns as f64 / edges as f64
+                // In floating point: figures near u64::MAX (a corrupt file) must not overflow.
+                let edges: f64 = f.callers.iter().map(|c| c.time_ns as f64).sum();
+                if edges > 0.0 && f.total_ns > 0 {
+                    f.total_ns as f64 / edges
                 } else {
                     1.0
                 }
@@ -165,10 +166,34 @@ impl<'a> CallGraph<'a> {
 
     /// Adds `edge` to the figures of its pair of functions.
     pub fn add_to(&self, sum: &mut EdgeSum, edge: &Edge) {
-        sum.calls += edge.calls;
-        sum.primitive_calls += self.edge_primitive_calls(edge);
+        // Saturating: counts near u64::MAX (a corrupt file) must not overflow.
+        sum.calls = sum.calls.saturating_add(edge.calls);
+        sum.primitive_calls = sum
+            .primitive_calls
+            .saturating_add(self.edge_primitive_calls(edge));
         sum.own_ns += self.edge_own_ns(edge);
-        sum.time_ns += self.edge_ns(edge);
+        sum.time_ns += self.edge_cumulative_ns(edge);
+    }
+
+    /// The edge's cumulative time as cProfile counts it (pstats' `ct` of a `callers` entry):
+    /// the time of the calls that were not made inside another call of the same pair.
+    ///
+    /// For calls between different functions that is their time ([`CallGraph::edge_ns`]).
+    /// A function's calls to itself are recorded with the time of every nested level, which
+    /// cProfile would count once, and the levels' times are not recorded apart: this takes
+    /// the same share of the function's cumulative time (its outermost calls) as the
+    /// recursive calls have of its total time, as if each level took the same share of the
+    /// level above. An estimate, never above the function's cumulative time.
+    pub fn edge_cumulative_ns(&self, edge: &Edge) -> f64 {
+        let time = self.edge_ns(edge);
+        if edge.caller != Caller::Function(edge.callee) {
+            return time;
+        }
+        let callee = &self.functions[edge.callee];
+        if callee.total_ns == 0 {
+            return 0.0;
+        }
+        (callee.cumulative_ns as f64 * time / callee.total_ns as f64).min(time)
     }
 
     /// The edge's primitive calls as cProfile counts them: a call from a function to itself

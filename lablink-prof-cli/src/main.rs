@@ -1,7 +1,8 @@
 //! The `lablink-prof` command: reads profiles saved with `LABLINK_PROFILE_OUT` and shows them
 //! as line tables (`view`), pstats' function table (`stats`), a regression check (`diff`), a
-//! flame graph (`flamegraph`), an HTML page (`html`), or exports them for Python's pstats
-//! (`export --pstats`); `top` watches a running program live.
+//! flame graph (`flamegraph`), an HTML page (`html`), or exports them for Python's pstats and
+//! SnakeViz (`export --pstats`) or for pprof (`export --pprof`); `top` watches a running program
+//! live.
 //!
 //! Results go to stdout (or `-o FILE`), progress and errors to stderr. Exit status: 0 on
 //! success, 1 when `diff` finds a regression, 2 on bad input or usage.
@@ -16,6 +17,7 @@ mod html;
 mod load;
 mod marshal;
 mod output;
+mod pprof;
 mod stats;
 mod top;
 mod view;
@@ -47,7 +49,7 @@ enum Command {
     Flamegraph(flamegraph::FlamegraphArgs),
     /// Write one self-contained HTML page: functions, source with bars, flame graph.
     Html(html::HtmlArgs),
-    /// Write the profile in another tool's format (Python's pstats).
+    /// Write the profile in another tool's format: Python's pstats (SnakeViz) or pprof's protobuf.
     Export(export::ExportArgs),
     /// A live view of a running program (--pid) or of a file it rewrites, line by line.
     Top(top::TopArgs),

@@ -26,8 +26,14 @@ pub fn line_profile(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let args: Args = syn::parse2(args)?;
-    let target = parse::target(item)?;
+    let mut args: Args = syn::parse2(args)?;
+    let mut target = parse::target(item)?;
+    // The attribute applied again on the same item (written twice, or pasted by a macro that
+    // copies a template's attributes): this expansion is the only one; what the others say
+    // adds to its arguments.
+    let again = take_args(target.attrs_mut())?;
+    args.skip |= again.skip;
+    args.krate = args.krate.or(again.krate);
     let krate = args.krate_or(&parse::default_crate());
     if args.skip || !cfg!(feature = "profiling") {
         return Ok(match target {

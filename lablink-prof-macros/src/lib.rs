@@ -65,6 +65,10 @@
 //! # With other attributes and macros
 //!
 //! - `#[inline]`, `#[cfg(..)]`, `#[test]`, `#[track_caller]`: either order.
+//! - `#[line_profile]` itself, applied again on the same item (written twice, by any path ending
+//!   in `line_profile`, or pasted by a `macro_rules!` macro that copies a template's attributes
+//!   next to its own): the item is profiled once. `skip` on any of them leaves it unprofiled; a
+//!   `crate = path` on any of them is used.
 //! - `macro_rules!`: `#[line_profile]` written inside the macro on the generated `fn` works; the
 //!   table's line numbers and source are those of the macro's definition (where the body's tokens
 //!   come from), while its `File:` is `file!()`, the file of the macro's invocation. Each

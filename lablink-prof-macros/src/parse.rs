@@ -73,6 +73,17 @@ pub enum Target {
     Mod(ItemMod),
 }
 
+impl Target {
+    /// The item's own outer attributes (those written after this one).
+    pub fn attrs_mut(&mut self) -> &mut Vec<Attribute> {
+        match self {
+            Target::Fn(f) => &mut f.attrs,
+            Target::Impl(i) => &mut i.attrs,
+            Target::Mod(m) => &mut m.attrs,
+        }
+    }
+}
+
 /// Sorts the annotated item into a [`Target`], or says why it cannot be profiled.
 pub fn target(item: TokenStream) -> syn::Result<Target> {
     if let Ok(f) = syn::parse2::<ItemFn>(item.clone()) {
