@@ -26,6 +26,7 @@
 //!   time stays in the calling line's own time.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use lablink_prof_runtime::profile::Profile;
 
@@ -110,9 +111,21 @@ pub fn folded_text(stacks: &[(String, u64)]) -> String {
     out
 }
 
-/// A frame's name: `function:line`, without the `;` that separates frames.
+/// A frame's name: `function:line`, without the `;` that separates frames (shown as `,`) and
+/// with control characters escaped (a newline as `\n`), since one stack is one line.
 pub fn frame_name(function: &str, line: u32) -> String {
-    format!("{}:{line}", function.replace(';', ","))
+    let mut out = String::with_capacity(function.len() + 8);
+    for c in function.chars() {
+        match c {
+            ';' => out.push(','),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.extend(c.escape_default());
+            }
+            c => out.push(c),
+        }
+    }
+    let _ = write!(out, ":{line}");
+    out
 }
 
 fn children_ns(l: &LineNode) -> f64 {
@@ -216,5 +229,16 @@ impl Walker<'_> {
             }
             stack.truncate(base);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_names_stay_on_one_line_and_one_frame() {
+        assert_eq!(frame_name("a::f\nb;c\t\u{1b}", 7), "a::f\\nb,c\\t\\u{1b}:7");
+        assert_eq!(frame_name("<A as B>::f", 3), "<A as B>::f:3");
     }
 }

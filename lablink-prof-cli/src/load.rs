@@ -186,12 +186,13 @@ fn json_problem(bytes: &[u8], e: &serde_json::Error) -> String {
         _ => text.as_str(),
     };
     let place = if e.line() > 0 {
-        format!(
-            " (byte {}, line {} column {})",
-            byte_offset(bytes, e.line(), e.column()),
-            e.line(),
-            e.column()
-        )
+        // At the end of a file, serde_json points at the last byte read; the place is the end.
+        let offset = if e.is_eof() {
+            bytes.len()
+        } else {
+            byte_offset(bytes, e.line(), e.column())
+        };
+        format!(" (byte {offset}, line {} column {})", e.line(), e.column())
     } else {
         String::new()
     };
@@ -419,13 +420,15 @@ pub fn warnings(profile: &Profile) -> Vec<String> {
                 ));
             }
             if !f.source.is_empty() && (l.line < f.line || l.line >= end) {
-                outside.push(l.line.to_string());
+                outside.push(l.line);
             }
         }
+        outside.sort_unstable();
+        outside.dedup();
         if !outside.is_empty() {
+            let outside: Vec<String> = outside.iter().map(u32::to_string).collect();
             out.push(format!(
-                "{}: line{} {} {} outside its source (lines {} to {}); shown after the source \
-                 without text",
+                "{}: line{} {} {} outside its source (lines {} to {})",
                 at(),
                 if outside.len() == 1 { "" } else { "s" },
                 outside.join(", "),
@@ -512,7 +515,7 @@ mod tests {
     #[test]
     fn truncated_and_trailing_bytes() {
         let e = parse(br#"{"format":"lablink-prof","version":1,"functions":[{"name""#).unwrap_err();
-        assert!(e.contains("ends early") && e.contains("byte 56"), "{e}");
+        assert!(e.contains("ends early") && e.contains("byte 57"), "{e}");
         let e = parse(br#"{"format":"lablink-prof","version":1,"functions":[]} x"#).unwrap_err();
         assert!(e.contains("not valid JSON") && e.contains("byte 53"), "{e}");
     }
