@@ -128,13 +128,13 @@ pub fn run(args: &ViewArgs) -> Result<(), CliError> {
             eprintln!("lablink-prof: note: {note}");
         }
     }
-    let text = render(&profile, args, layout);
+    let text = render(profile, args, layout);
     output::stdout(text.as_bytes())
 }
 
 /// The text `view` prints for a (merged) profile.
-pub fn render(profile: &Profile, args: &ViewArgs, layout: Layout) -> String {
-    let mut profile = select(profile.clone(), args);
+pub fn render(profile: Profile, args: &ViewArgs, layout: Layout) -> String {
+    let mut profile = select(profile, args);
     if !args.per_thread {
         return render_layout(&profile, layout, args.unit);
     }

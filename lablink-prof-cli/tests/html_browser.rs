@@ -84,6 +84,7 @@ fn bars_sorting_and_names_in_chromium() {
     let profile = read_json(&server()).unwrap();
     // 900 px wide, so that the long names must wrap.
     let probe = browser::load(&page, PROBE, (900, 3000));
+    assert!(probe.elapsed.as_secs() < 60, "{:?} to load", probe.elapsed);
     assert!(probe.errors.is_empty(), "page errors: {:?}", probe.errors);
     assert!(
         probe.console_log.is_empty(),

@@ -40,7 +40,6 @@ pub struct Probe {
     /// Chromium's console lines from its log (`CONSOLE` entries), as a second witness.
     pub console_log: Vec<String>,
     /// How long the browser took, from start to the DOM printed.
-    #[allow(dead_code)] // read by some test files only
     pub elapsed: Duration,
 }
 
