@@ -8,9 +8,9 @@
 //!    the field's path (`functions[3].lines[2].hits`, from `serde_path_to_error`), the function
 //!    it belongs to, and the byte offset, line and column in the file.
 //! 2. **Check.** Figures no run records are refused: any figure above 2^53 (104 days in
-//!    nanoseconds, 8 PiB), a field whose values in one file add up to more than that (so that
-//!    sums over files, percentages and per-call figures cannot overflow), line numbers past
-//!    the end of `u32`, thread indexes above 2^31. An empty profile is refused too: there is
+//!    nanoseconds, 8 PiB), a field whose values in one file add up to more than 2^58 (so that
+//!    sums within a file and over up to 64 files cannot overflow), line numbers past the end of
+//!    `u32`, thread indexes above 2^31. An empty profile is refused too: there is
 //!    nothing to show.
 //! 3. **Warn.** Figures that cannot all be true but can still be shown are reported on stderr
 //!    and kept: primitive calls above calls, cumulative or own time above total time, lines
@@ -33,9 +33,14 @@ use serde::Deserialize;
 
 use crate::error::CliError;
 
-/// The largest figure a file may hold, and the largest sum of one field over a file: 2^53,
-/// the largest integer an `f64` holds exactly (104 days in nanoseconds, 8 PiB in bytes).
+/// The largest figure a file may hold: 2^53, the largest integer an `f64` holds exactly
+/// (104 days in nanoseconds, 8 PiB in bytes).
 pub const MAX_FIGURE: u64 = 1 << 53;
+
+/// The largest sum of one field over a file: 2^58 (9 years in nanoseconds; a line's time
+/// counts again in each caller's line, so nested functions add up to more than the run). 64
+/// such files still add up within `u64`.
+pub const MAX_SUM: u64 = 1 << 58;
 
 /// The largest thread index a file may hold.
 const MAX_THREAD: u32 = 1 << 31;
@@ -269,9 +274,9 @@ impl Sums {
         }
         let sum = self.0.entry(field).or_default();
         *sum += u128::from(value);
-        if *sum > u128::from(MAX_FIGURE) {
+        if *sum > u128::from(MAX_SUM) {
             return Err(format!(
-                "{}: the {field} figures of the file add up to more than 2^53 = {MAX_FIGURE} \
+                "{}: the {field} figures of the file add up to more than 2^58 = {MAX_SUM} \
                  here, out of range for any run",
                 at()
             ));
