@@ -207,12 +207,6 @@ fn json_problem(bytes: &[u8], e: &serde_json::Error) -> String {
         }
         serde_json::error::Category::Syntax => format!("not valid JSON: {what}{place}"),
         serde_json::error::Category::Io => format!("cannot read it: {what}"),
-        serde_json::error::Category::Data if what.contains("expected struct Header") => {
-            format!(
-                "not a lablink-prof profile: it is not a JSON object with \"format\": \
-                 \"{FORMAT_NAME}\"{place}"
-            )
-        }
         serde_json::error::Category::Data => format!("a field is missing or wrong: {what}{place}"),
     }
 }
