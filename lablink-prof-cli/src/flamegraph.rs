@@ -38,9 +38,18 @@ pub fn run(args: &FlamegraphArgs) -> Result<(), CliError> {
     let profile = load::load(&args.file)?;
     let stacks = folded_stacks(&profile, args.max_depth);
     if stacks.is_empty() {
+        let timed = profile
+            .functions
+            .iter()
+            .any(|f| f.lines.iter().any(|l| l.time_ns > 0));
         return Err(CliError::input(
             &args.file,
-            "the profile has no timed lines: there is no flame graph to draw",
+            if timed {
+                "there is no flame graph to draw: the lines' time is all in calls that \
+                 functions made to themselves, with no outermost call recorded"
+            } else {
+                "the profile has no timed lines: there is no flame graph to draw"
+            },
         ));
     }
     if args.folded {

@@ -22,7 +22,14 @@ pub struct HtmlArgs {
     /// Where to write the page (`-` for stdout).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+    /// Source tables for the N functions with the most cumulative time; the others are listed
+    /// in the functions table only (keeps the page of a large profile quick to open).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SOURCES)]
+    pub sources: usize,
 }
+
+/// How many functions get a source table by default.
+pub const DEFAULT_SOURCES: usize = 200;
 
 /// Runs the subcommand.
 ///
@@ -35,7 +42,7 @@ pub fn run(args: &HtmlArgs) -> Result<(), CliError> {
     profile.functions.sort_by(|a, b| {
         (b.cumulative_ns, b.total_ns, &a.name).cmp(&(a.cumulative_ns, a.total_ns, &b.name))
     });
-    let page = page(&profile, &args.file.display().to_string());
+    let page = page(&profile, &args.file.display().to_string(), args.sources);
     output::file(&args.output, page.as_bytes(), "the HTML report")
 }
 
@@ -55,6 +62,25 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A function name for HTML: escaped, with a break opportunity (`<wbr>`) after each `::`, so
+/// a long path wraps between its segments, never inside an identifier.
+pub fn path_name(name: &str) -> String {
+    escape(name).replace("::", "::<wbr>")
+}
+
+/// `n` and the noun, singular for 1: `1 thread`, `2 threads`.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// A bar: a fixed-width track (which gives the column its width) filled to `percent`.
+fn bar(class: &str, percent: f64, title: &str) -> String {
+    format!(
+        "<td class=\"bar\"><div class=\"track\" title=\"{percent:.1}% {title}\">\
+         <div class=\"{class}\" style=\"width:{percent:.2}%\"></div></div></td>"
+    )
+}
+
 const STYLE: &str = r#"
 :root { --time: #d9480f; --mem: #1971c2; --fg: #212529; --muted: #868e96; --rule: #dee2e6; }
 * { box-sizing: border-box; }
@@ -63,7 +89,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: 
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.2rem; margin: 2.5rem 0 .5rem; border-bottom: 1px solid var(--rule); }
 h3 { font-size: 1rem; margin: 2rem 0 .25rem; font-family: ui-monospace, Menlo, Consolas, monospace;
-     word-break: break-all; }
+     overflow-wrap: break-word; }
 .meta { color: var(--muted); margin: 0 0 .5rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { padding: 2px 8px; text-align: right; white-space: nowrap; vertical-align: top; }
@@ -72,16 +98,19 @@ th.sortable { cursor: pointer; user-select: none; }
 th.sortable:hover { text-decoration: underline; }
 td.text, th.text { text-align: left; }
 td.name { text-align: left; font-family: ui-monospace, Menlo, Consolas, monospace;
-          white-space: normal; word-break: break-all; }
+          white-space: normal; overflow-wrap: break-word; min-width: 16ch; }
 .functions tbody tr:hover, .source tbody tr:hover { background: #f8f9fa; }
 .source td { font-size: 12.5px; }
 .source td.code { text-align: left; font-family: ui-monospace, Menlo, Consolas, monospace;
                   white-space: pre; width: 100%; }
 .source tr.idle td { color: var(--muted); }
-.bar { width: 110px; padding-top: 5px; }
-.bar div { height: 10px; min-width: 0; border-radius: 2px; }
-.bar .t { background: var(--time); }
-.bar .m { background: var(--mem); }
+td.bar { padding-top: 5px; }
+.track { width: 110px; height: 10px; background: #f1f3f5; border-radius: 2px; }
+.track div { height: 10px; border-radius: 2px; }
+.track .t { background: var(--time); }
+.track .m { background: var(--mem); }
+.scroll { max-height: 34rem; overflow-y: auto; border-bottom: 1px solid var(--rule); }
+.scroll thead th { position: sticky; top: 0; background: #fff; }
 .note { background: #fff9db; border: 1px solid #ffe066; padding: .5rem .75rem; border-radius: 4px; }
 .flame svg { display: block; width: 100%; border: 1px solid var(--rule); }
 a { color: inherit; }
@@ -100,8 +129,10 @@ const SCRIPT: &str = r#"
       var down = th.getAttribute("data-dir") !== "desc";
       rows.sort(function (a, b) {
         var x = a.cells[col].getAttribute("data-v"), y = b.cells[col].getAttribute("data-v");
-        var nx = parseFloat(x), ny = parseFloat(y);
-        var c = (isNaN(nx) || isNaN(ny)) ? String(x).localeCompare(String(y)) : nx - ny;
+        // Numbers (data-v holds the exact figure) compare as numbers, names as text.
+        var nx = Number(x), ny = Number(y);
+        var numeric = x !== "" && y !== "" && isFinite(nx) && isFinite(ny);
+        var c = numeric ? nx - ny : String(x).localeCompare(String(y));
         return down ? -c : c;
       });
       heads.forEach(function (h) { h.removeAttribute("data-dir"); });
@@ -120,8 +151,9 @@ fn percent(part: f64, whole: f64) -> f64 {
     }
 }
 
-/// The whole page for `profile`, read from `source`.
-pub fn page(profile: &Profile, source: &str) -> String {
+/// The whole page for `profile`, read from `source`, with source tables for its first
+/// `sources` functions.
+pub fn page(profile: &Profile, source: &str, sources: usize) -> String {
     let mut out = String::new();
     let title = format!("lablink-prof: {source}");
     let _ = write!(
@@ -135,10 +167,13 @@ pub fn page(profile: &Profile, source: &str) -> String {
     let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
     let _ = writeln!(
         out,
-        "<p class=\"meta\">{} profiled functions · {} threads · own time of all functions {} · \
-         heap {}</p>",
-        profile.functions.len(),
-        profile.threads.len(),
+        "<p class=\"meta\">{} · {} · own time of all functions {} · heap {}</p>",
+        count(
+            profile.functions.len(),
+            "profiled function",
+            "profiled functions"
+        ),
+        count(profile.threads.len(), "thread", "threads"),
         duration(own_total as f64),
         if profile.heap_counted {
             "counted (exact bytes per line)"
@@ -153,19 +188,31 @@ pub fn page(profile: &Profile, source: &str) -> String {
              lablink_prof::CountingAlloc::system();</code>).</p>\n",
         );
     }
-    functions_table(&mut out, profile, own_total);
+    let sources = sources.min(profile.functions.len());
+    functions_table(&mut out, profile, own_total, sources);
     flame_section(&mut out, profile);
     out.push_str("<h2 id=\"sources\">Source, line by line</h2>\n");
-    for (i, f) in profile.functions.iter().enumerate() {
+    if sources < profile.functions.len() {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Source tables of the {} with the most cumulative time, of {}; the \
+             others are in the functions table. For one of them: <code>lablink-prof view {} \
+             -f NAME</code>; for more: <code>lablink-prof html --sources N</code>.</p>",
+            count(sources, "function", "functions"),
+            profile.functions.len(),
+            escape(source)
+        );
+    }
+    for (i, f) in profile.functions.iter().take(sources).enumerate() {
         function_section(&mut out, i, f, profile.heap_counted);
     }
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     out
 }
 
-fn functions_table(out: &mut String, profile: &Profile, own_total: u64) {
+fn functions_table(out: &mut String, profile: &Profile, own_total: u64, sources: usize) {
     out.push_str(
-        "<h2 id=\"functions\">Functions by time</h2>\n<table class=\"functions\">\n<thead><tr>\
+        "<h2 id=\"functions\">Functions by time</h2>\n<div class=\"scroll\"><table class=\"functions\">\n<thead><tr>\
          <th class=\"text sortable\">Function</th><th class=\"text sortable\">File</th>\
          <th class=\"sortable\">Calls</th>\
          <th class=\"sortable\" title=\"time of outermost calls (pstats' cumtime)\">Cumulative</th>\
@@ -181,15 +228,19 @@ fn functions_table(out: &mut String, profile: &Profile, own_total: u64) {
         };
         let alloc: u64 = f.lines.iter().map(|l| l.alloc_bytes).sum();
         let share = percent(f.own_ns as f64, own_total as f64);
+        let shown = if i < sources {
+            format!("<a href=\"#fn-{i}\">{}</a>", path_name(&f.name))
+        } else {
+            path_name(&f.name)
+        };
         let _ = writeln!(
             out,
-            "<tr><td class=\"name\" data-v=\"{name}\"><a href=\"#fn-{i}\">{name}</a></td>\
+            "<tr><td class=\"name\" data-v=\"{name}\">{shown}</td>\
              <td class=\"text\" data-v=\"{file}\">{file}:{line}</td>\
              <td data-v=\"{c}\">{calls}</td><td data-v=\"{cu}\">{cumulative}</td>\
              <td data-v=\"{t}\">{total}</td>\
              <td data-v=\"{o}\">{own}</td><td data-v=\"{share:.3}\">{share:.1}</td>\
-             <td data-v=\"{alloc}\">{alloc_text}</td>\
-             <td class=\"bar\"><div class=\"t\" style=\"width:{share:.2}%\"></div></td></tr>",
+             <td data-v=\"{alloc}\">{alloc_text}</td>{bar}</tr>",
             name = escape(&f.name),
             file = escape(&f.file),
             line = f.line,
@@ -205,9 +256,10 @@ fn functions_table(out: &mut String, profile: &Profile, own_total: u64) {
             } else {
                 String::new()
             },
+            bar = bar("t", share, "of the own time of all functions"),
         );
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table></div>\n");
 }
 
 fn flame_section(out: &mut String, profile: &Profile) {
@@ -242,7 +294,7 @@ pub fn inline_svg(svg: &str) -> String {
 
 fn function_section(out: &mut String, i: usize, f: &FunctionProfile, heap: bool) {
     let alloc_total: u64 = f.lines.iter().map(|l| l.alloc_bytes).sum();
-    let _ = writeln!(out, "<h3 id=\"fn-{i}\">{}</h3>", escape(&f.name));
+    let _ = writeln!(out, "<h3 id=\"fn-{i}\">{}</h3>", path_name(&f.name));
     let _ = writeln!(
         out,
         "<p class=\"meta\">{}:{} · {} call{}{} · total {} · own {}{}</p>",
@@ -287,13 +339,11 @@ fn function_section(out: &mut String, i: usize, f: &FunctionProfile, heap: bool)
                 let m = percent(l.alloc_bytes as f64, alloc_total as f64);
                 let _ = writeln!(
                     out,
-                    "<tr><td>{number}</td><td>{}</td><td>{}</td><td>{t:.1}</td>\
-                     <td class=\"bar\"><div class=\"t\" style=\"width:{t:.2}%\"></div></td>\
-                     <td>{}</td><td>{}</td>\
-                     <td class=\"bar\"><div class=\"m\" style=\"width:{m:.2}%\"></div></td>\
-                     <td class=\"code\">{}</td></tr>",
+                    "<tr><td>{number}</td><td>{}</td><td>{}</td><td>{t:.1}</td>{}\
+                     <td>{}</td><td>{}</td>{}<td class=\"code\">{}</td></tr>",
                     l.hits,
                     duration(l.time_ns as f64),
+                    bar("t", t, "of the function's time"),
                     if heap {
                         bytes(l.alloc_bytes)
                     } else {
@@ -303,6 +353,11 @@ fn function_section(out: &mut String, i: usize, f: &FunctionProfile, heap: bool)
                         l.allocs.to_string()
                     } else {
                         String::new()
+                    },
+                    if heap {
+                        bar("m", m, "of the bytes the function allocated")
+                    } else {
+                        "<td class=\"bar\"></td>".to_owned()
                     },
                     escape(text)
                 );

@@ -197,8 +197,17 @@ fn line(f: &FunctionProfile) -> String {
 }
 
 fn heading(out: &mut String, width: usize, title: &str) {
-    let _ = writeln!(out, "{:<width$}{title}", "Function ");
+    pad_right(out, "Function ", width);
+    let _ = writeln!(out, "{title}");
     let _ = writeln!(out, "{}    ncalls  tottime  cumtime", " ".repeat(width));
+}
+
+/// Appends `text` left-aligned in `width` columns (characters), as `{:<width$}` does, for any
+/// width: `format!` refuses widths above 65,535, which a long enough name reaches.
+fn pad_right(out: &mut String, text: &str, width: usize) {
+    out.push_str(text);
+    let used = text.chars().count();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
 }
 
 /// pstats' `func_std_string` of a key: `file:line(name)`, or for `("~", 0, name)` the name,
@@ -225,11 +234,8 @@ fn call_line(
     arrow: &str,
     other_end: impl Fn(&Edge) -> Caller,
 ) {
-    let _ = write!(
-        out,
-        "{:<width$}{arrow} ",
-        std_string(&graph.functions()[function])
-    );
+    pad_right(out, &std_string(&graph.functions()[function]), width);
+    let _ = write!(out, "{arrow} ");
     let mut rows: BTreeMap<FunctionKey, EdgeSum> = BTreeMap::new();
     for e in edges {
         graph.add_to(rows.entry(graph.key(other_end(e), e)).or_default(), e);
@@ -259,6 +265,17 @@ fn call_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padding_beyond_format_widths() {
+        let mut out = String::new();
+        pad_right(&mut out, "é", 70_000);
+        assert_eq!(out.chars().count(), 70_000);
+        assert!(out.starts_with("é "));
+        out.clear();
+        pad_right(&mut out, "abc", 2);
+        assert_eq!(out, "abc");
+    }
 
     #[test]
     fn names_as_pstats_prints_them() {

@@ -114,7 +114,7 @@ pub fn run(args: &ViewArgs) -> Result<(), CliError> {
             );
         }
     }
-    let profile = rules::add_up(profiles, &labels);
+    let mut profile = rules::add_up(profiles, &labels);
     let layout = match (args.layout, args.unit) {
         (Some(layout), Some(_)) if layout != Layout::Kernprof => {
             eprintln!("lablink-prof: note: --unit applies to the kernprof layout only");
@@ -124,13 +124,18 @@ pub fn run(args: &ViewArgs) -> Result<(), CliError> {
         (None, Some(_)) => Layout::Kernprof,
         (None, None) => Layout::Table,
     };
-    let text = render(&profile, args, layout);
+    if layout != Layout::Json {
+        for note in show_lines_past_source(&mut profile) {
+            eprintln!("lablink-prof: note: {note}");
+        }
+    }
+    let text = render(profile, args, layout);
     output::stdout(text.as_bytes())
 }
 
 /// The text `view` prints for a (merged) profile.
-pub fn render(profile: &Profile, args: &ViewArgs, layout: Layout) -> String {
-    let mut profile = select(profile.clone(), args);
+pub fn render(profile: Profile, args: &ViewArgs, layout: Layout) -> String {
+    let mut profile = select(profile, args);
     if !args.per_thread {
         return render_layout(&profile, layout, args.unit);
     }
@@ -191,6 +196,54 @@ fn render_layout(profile: &Profile, layout: Layout, unit: Option<Unit>) -> Strin
         (Layout::MemoryProfiler, _) => report::render(profile, ReportFormat::MemoryProfiler),
         (Layout::Json, _) => report::render(profile, ReportFormat::Json),
     }
+}
+
+/// How many blank source lines `view` adds to show recorded lines past a function's source.
+const MAX_PADDING: usize = 10_000;
+
+/// Makes the tables show lines recorded past the end of a function's source (or in a function
+/// without source): its source is extended with blank lines up to the last recorded line, so
+/// the layouts, which print one row per source line, print those rows too. Returns a note for
+/// each function with lines that still cannot be shown (before its first line, or more than
+/// [`MAX_PADDING`] lines past its source).
+pub fn show_lines_past_source(profile: &mut Profile) -> Vec<String> {
+    let mut notes = Vec::new();
+    for f in &mut profile.functions {
+        let lines = f
+            .lines
+            .iter()
+            .chain(f.threads.iter().flat_map(|t| &t.lines));
+        let Some(last) = lines.clone().map(|l| l.line).max() else {
+            continue;
+        };
+        let end = u64::from(f.line) + f.source.len() as u64;
+        if u64::from(last) >= end && u64::from(last) - end < MAX_PADDING as u64 {
+            let len = (u64::from(last) - u64::from(f.line) + 1) as usize;
+            f.source.resize(len, String::new());
+        }
+        let end = u64::from(f.line) + f.source.len() as u64;
+        let mut hidden: Vec<u32> = lines
+            .map(|l| l.line)
+            .filter(|&n| n < f.line || u64::from(n) >= end)
+            .collect();
+        hidden.sort_unstable();
+        hidden.dedup();
+        if !hidden.is_empty() {
+            let list: Vec<String> = hidden.iter().take(5).map(u32::to_string).collect();
+            notes.push(format!(
+                "{}: line{} {}{} recorded but not in the table: outside the function's lines \
+                 ({} to {}); `--layout json` and `html` show {}",
+                crate::load::quoted(&f.name),
+                if hidden.len() == 1 { "" } else { "s" },
+                list.join(", "),
+                if hidden.len() > 5 { ", ..." } else { "" },
+                f.line,
+                end.saturating_sub(1).max(u64::from(f.line)),
+                if hidden.len() == 1 { "it" } else { "them" },
+            ));
+        }
+    }
+    notes
 }
 
 /// The functions `args` asks for, in its order.

@@ -65,9 +65,12 @@ fn page_is_complete_and_self_contained() {
         }
         assert!(!lower.contains("<link"), "no stylesheet links");
         assert!(!lower.contains("<script src"), "no external script");
-        // Bars for time and memory.
+        // Bars for time, and for memory when the heap was counted.
         assert!(html.contains("class=\"t\" style=\"width:"));
-        assert!(html.contains("class=\"m\" style=\"width:"));
+        assert_eq!(
+            html.contains("class=\"m\" style=\"width:"),
+            profile.heap_counted
+        );
     }
 }
 
@@ -89,4 +92,48 @@ fn bars_follow_time_and_memory() {
         .unwrap();
     assert!(row.contains("class=\"t\" style=\"width:92.34%\""), "{row}");
     assert!(row.contains("class=\"m\" style=\"width:94.90%\""), "{row}");
+}
+
+#[test]
+fn names_wrap_at_path_separators_and_counts_agree() {
+    let html = page(&server());
+    // A break opportunity after each `::`, none inside identifiers.
+    assert!(html.contains(
+        "<h3 id=\"fn-1\">&lt;lablink_core::<wbr>database::<wbr>manager::<wbr>DatabaseManager as \
+         lablink_core::<wbr>database::<wbr>CommandLog&gt;::<wbr>log_command</h3>"
+    ));
+    assert!(!html.contains("word-break: break-all"));
+    assert!(html.contains("6 profiled functions · 2 threads ·"));
+    let one = page(&golden("minimal_v1.json"));
+    // minimal_v1 lists no threads: 0 threads; 2 functions.
+    assert!(
+        one.contains("2 profiled functions · 0 threads ·"),
+        "plurals"
+    );
+    assert!(one.contains(" · 1 call · "), "1 call, singular");
+}
+
+#[test]
+fn sources_limit_keeps_every_function_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.html");
+    ok(&[
+        "html",
+        server().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--sources",
+        "2",
+    ]);
+    let html = std::fs::read_to_string(out).unwrap();
+    // Source tables for the 2 functions with the most cumulative time, rows for all 6.
+    assert_eq!(html.matches("<table class=\"source\">").count(), 2);
+    assert_eq!(html.matches("<tr><td class=\"name\"").count(), 6);
+    assert!(html.contains("<h3 id=\"fn-0\">lablink_core::<wbr>server::<wbr>run</h3>"));
+    assert!(!html.contains("id=\"fn-2\""));
+    assert!(
+        !html.contains("href=\"#fn-2\""),
+        "no link to a missing table"
+    );
+    assert!(html.contains("Source tables of the 2 functions with the most cumulative time, of 6"));
 }

@@ -85,7 +85,7 @@ impl Snapshot {
             .ok_or_else(|| CliError::input(path, "cannot read it: no such file"))?;
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::input(path, format!("cannot read it: {e}")))?;
-        let (profile, json) = load::parse(path, &text)?;
+        let (profile, json) = load::parse_snapshot(path, &text)?;
         let mut sampled = HashMap::new();
         for f in json["functions"].as_array().into_iter().flatten() {
             let name = f["name"].as_str().unwrap_or_default();
