@@ -307,6 +307,7 @@ mod tests {
                 time_ns: edge_ns,
             }],
             threads: Vec::new(),
+            ..Default::default()
         }
     }
 

@@ -850,6 +850,7 @@ mod tests {
                     lines,
                     callers,
                     threads: Vec::new(),
+                    ..Default::default()
                 })
         }
 

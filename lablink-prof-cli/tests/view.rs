@@ -340,6 +340,7 @@ fn files_the_runtime_writes_read_back() {
             time_ns: 1_500,
         }],
         threads: Vec::new(),
+        ..Default::default()
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("written.json");

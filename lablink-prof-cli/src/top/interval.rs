@@ -316,6 +316,7 @@ mod tests {
             ],
             callers: Vec::new(),
             threads: Vec::new(),
+            ..Default::default()
         }
     }
 

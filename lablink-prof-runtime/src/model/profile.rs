@@ -65,6 +65,80 @@ pub struct Profile {
     pub threads: Vec<ThreadInfo>,
     /// The functions that ran, by total time, longest first.
     pub functions: Vec<FunctionProfile>,
+    /// How the times were obtained: `exact` (absent in older files) or `sampled`.
+    #[serde(default)]
+    pub mode: TimeMode,
+    /// In sampled mode, the sampler's interval: each sample stands for about this much time.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sample_interval_ns: u64,
+    /// In sampled mode, the stacks of profiled frames the sampler found, with their figures: the
+    /// flame graph and pprof's samples are these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stacks: Vec<SampledStack>,
+}
+
+/// How a profile's times were obtained.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeMode {
+    /// A clock read at every line boundary: each hit timed.
+    #[default]
+    Exact,
+    /// Hits counted, time sampled: a thread of the profiler reads which line each thread runs
+    /// at a fixed rate.
+    Sampled,
+}
+
+impl std::fmt::Display for TimeMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TimeMode::Exact => "exact",
+            TimeMode::Sampled => "sampled",
+        })
+    }
+}
+
+impl std::str::FromStr for TimeMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "exact" => Ok(TimeMode::Exact),
+            "sampled" | "sample" | "sampling" => Ok(TimeMode::Sampled),
+            other => Err(format!("{other:?} is not a time mode (exact, sampled)")),
+        }
+    }
+}
+
+/// One stack of profiled frames seen by the sampler, on one thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SampledStack {
+    /// The thread (an index into the profile's `threads`).
+    pub thread: u32,
+    /// The frames, outermost first.
+    pub frames: Vec<StackFrame>,
+    /// How many samples found this stack.
+    pub samples: u64,
+    /// The wall time those samples stand for.
+    pub time_ns: u64,
+    /// The part of `time_ns` the thread spent on a CPU, when its CPU clock could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_ns: Option<u64>,
+}
+
+/// A frame of a [`SampledStack`]: a profiled function and the line it was running.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackFrame {
+    /// The function's name, as in [`FunctionProfile::name`].
+    pub function: String,
+    /// The line number in the file.
+    pub line: u32,
+}
+
+/// The 95% bound of the error of a sampled time made of `samples` samples of `interval_ns`:
+/// `1.96 × √samples × interval` (samples of a line behave as a Poisson count).
+pub fn sampled_time_error_ns(samples: u64, interval_ns: u64) -> u64 {
+    (1.96 * (samples as f64).sqrt() * interval_ns as f64).round() as u64
 }
 
 /// A thread that recorded.
@@ -77,7 +151,7 @@ pub struct ThreadInfo {
 }
 
 /// One profiled function's figures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FunctionProfile {
     /// Its path, e.g. `lablink_core::security::auth::hash_password`.
     pub name: String,
@@ -112,6 +186,14 @@ pub struct FunctionProfile {
     /// Its figures on each thread.
     #[serde(default)]
     pub threads: Vec<ThreadFunctionProfile>,
+    /// In sampled mode, how many samples found it on a thread's stack.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub samples: u64,
+    /// Its total as measured under the profiler, before the recorder's own cost was taken out
+    /// (0 when nothing was taken out): where it differs much from `total_ns`, the reports show
+    /// both.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub measured_ns: u64,
 }
 
 /// One source line's figures.
@@ -145,6 +227,21 @@ pub struct LineProfile {
     /// `time_ns`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub wait_ns: u64,
+    /// In sampled mode, how many samples found a thread on this line (inclusive of callees).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub samples: u64,
+    /// In sampled mode, the part of `time_ns` the thread spent on a CPU (when its CPU clock
+    /// could be read); the rest, [`LineProfile::off_cpu_ns`], it waited: on a disk, a lock, the
+    /// network, or the scheduler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_ns: Option<u64>,
+}
+
+impl LineProfile {
+    /// In sampled mode, the part of `time_ns` the thread was off a CPU, when known.
+    pub fn off_cpu_ns(&self) -> Option<u64> {
+        self.cpu_ns.map(|cpu| self.time_ns.saturating_sub(cpu))
+    }
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -196,6 +293,9 @@ impl Profile {
             overhead_ns_per_hit: 0.0,
             threads: Vec::new(),
             functions: Vec::new(),
+            mode: TimeMode::Exact,
+            sample_interval_ns: 0,
+            stacks: Vec::new(),
         }
     }
 

@@ -32,6 +32,11 @@ impl LineProfile {
         self.peak_bytes = self.peak_bytes.max(more.peak_bytes);
         self.mem_usage_bytes = self.mem_usage_bytes.max(more.mem_usage_bytes);
         self.wait_ns = self.wait_ns.saturating_add(more.wait_ns);
+        self.samples = self.samples.saturating_add(more.samples);
+        self.cpu_ns = match (self.cpu_ns, more.cpu_ns) {
+            (Some(a), Some(b)) => Some(a.saturating_add(b)),
+            (a, b) => a.or(b),
+        };
     }
 }
 
@@ -114,6 +119,8 @@ impl FunctionProfile {
         self.total_ns = self.total_ns.saturating_add(more.total_ns);
         self.cumulative_ns = self.cumulative_ns.saturating_add(more.cumulative_ns);
         self.own_ns = self.own_ns.saturating_add(more.own_ns);
+        self.samples = self.samples.saturating_add(more.samples);
+        self.measured_ns = self.measured_ns.saturating_add(more.measured_ns);
         if more.source.len() > self.source.len() {
             self.source = more.source;
             self.line = more.line;
@@ -236,6 +243,7 @@ mod tests {
             peak_bytes: peak,
             mem_usage_bytes: peak * 2,
             wait_ns: 0,
+            ..Default::default()
         }
     }
 
@@ -269,6 +277,7 @@ mod tests {
                 lines: Vec::new(),
                 callers: Vec::new(),
             }],
+            ..Default::default()
         }
     }
 

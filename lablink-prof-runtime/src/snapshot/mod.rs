@@ -83,6 +83,7 @@ fn convert_lines(
             peak_bytes: r.peak_bytes,
             mem_usage_bytes: r.mem_usage_bytes,
             wait_ns: scale.ns(r.wait_ticks),
+            ..Default::default()
         })
         .collect()
 }
@@ -228,6 +229,7 @@ pub fn snapshot() -> Profile {
             lines,
             callers,
             threads,
+            ..Default::default()
         });
     }
     drop(registry);
