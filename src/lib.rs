@@ -80,13 +80,15 @@ pub use lablink_prof_runtime::diagnostics;
 pub use lablink_prof_runtime::profile;
 pub use lablink_prof_runtime::report;
 pub use lablink_prof_runtime::{
-    CallerProfile, FunctionProfile, LineProfile, Profile, ThreadFunctionProfile, ThreadInfo,
+    CallerProfile, FunctionProfile, LineProfile, Profile, SampledStack, StackFrame,
+    ThreadFunctionProfile, ThreadInfo, TimeMode,
 };
 pub use lablink_prof_runtime::{CountingAlloc, HeapRegion, HeapStats, LiveLine, measure};
 pub use lablink_prof_runtime::{
     ReportError, ReportFormat, ReportGuard, print_report, skip_exit_report,
 };
 pub use lablink_prof_runtime::{disable, enable, enabled, reset, snapshot};
+pub use lablink_prof_runtime::{set_time_mode, time_mode};
 
 /// Whether this build instruments `#[line_profile]` functions (the `profiling` feature, on by
 /// default). Without it the attribute emits functions unchanged.

@@ -26,9 +26,10 @@
 //! | `model` | the profile as a value: its types, JSON files, and the rules to add profiles up | nothing |
 //! | `report` | text layouts of a profile: table, kernprof, memory_profiler | `base`, `model` |
 //! | `heap` | the counting allocator, its thread slots, heap regions and their live blocks, assertions | `base` |
-//! | `control` | the settings (every `LABLINK_*` variable) and the on/off switch | `base`, `heap`, `report` |
-//! | `recorder` | frames, line tables, the thread's state, the registry, calibration, closures, `.await`s | `base`, `heap`, `control` |
-//! | `snapshot` | the recorder's tables read into a profile | `base`, `heap`, `control`, `recorder`, `model` |
+//! | `control` | the settings (every `LABLINK_*` variable), the on/off switch, the time mode | `base`, `heap`, `report`, `model` |
+//! | `recorder` | frames, line tables, the thread's state and published stack, the registry, calibration, closures, `.await`s | `base`, `heap`, `control`, `model` |
+//! | `sampler` | sampled mode's thread, which reads the published stacks at a fixed rate | `base`, `heap`, `control`, `recorder` |
+//! | `snapshot` | the recorder's tables (and the sampler's stacks) read into a profile | all of the above but `output` and `start` |
 //! | `output` | the exit report, the snapshot writers, dhat's profile | all but `start` |
 //! | `start` | the wiring: the call entry and the once-per-process set-up | all |
 //!
@@ -53,6 +54,8 @@ mod output;
 #[cfg(feature = "recorder")]
 mod recorder;
 #[cfg(feature = "recorder")]
+mod sampler;
+#[cfg(feature = "recorder")]
 mod snapshot;
 #[cfg(feature = "recorder")]
 mod start;
@@ -61,12 +64,15 @@ pub use base::NO_HEAP_NOTE;
 pub use model as profile;
 pub use model::ReportError;
 pub use model::{
-    CallerProfile, FunctionProfile, LineProfile, Profile, ThreadFunctionProfile, ThreadInfo,
+    CallerProfile, FunctionProfile, LineProfile, Profile, SampledStack, StackFrame,
+    ThreadFunctionProfile, ThreadInfo, TimeMode,
 };
 pub use report::ReportFormat;
 
 #[cfg(feature = "recorder")]
 pub use control::switch::{disable, enable, enabled};
+#[cfg(feature = "recorder")]
+pub use control::time_mode::{set_time_mode, time_mode};
 /// dhat, whose allocator [`CountingAlloc::dhat`] wraps (feature `dhat-heap`).
 #[cfg(feature = "dhat-heap")]
 pub use dhat;
@@ -86,6 +92,7 @@ pub use snapshot::snapshot;
 #[cfg(feature = "recorder")]
 pub fn reset() {
     recorder::registry::reset();
+    sampler::reset();
 }
 
 /// Figures about the profiler itself: its own memory, the heap slots, overhead compensation.

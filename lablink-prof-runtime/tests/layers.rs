@@ -11,22 +11,24 @@ const RULES: &[(&str, &[&str])] = &[
     ("model", &[]),
     ("report", &["base", "model"]),
     ("heap", &["base"]),
-    ("control", &["base", "heap", "report"]),
-    ("recorder", &["base", "heap", "control"]),
+    ("control", &["base", "heap", "report", "model"]),
+    ("recorder", &["base", "heap", "control", "model"]),
+    ("sampler", &["base", "heap", "control", "recorder"]),
     (
         "snapshot",
-        &["base", "heap", "control", "recorder", "model"],
+        &["base", "heap", "control", "recorder", "sampler", "model"],
     ),
     (
         "output",
         &[
-            "base", "heap", "control", "recorder", "snapshot", "model", "report",
+            "base", "heap", "control", "recorder", "sampler", "snapshot", "model", "report",
         ],
     ),
     (
         "start",
         &[
-            "base", "heap", "control", "recorder", "snapshot", "model", "report", "output",
+            "base", "heap", "control", "recorder", "sampler", "snapshot", "model", "report",
+            "output",
         ],
     ),
 ];

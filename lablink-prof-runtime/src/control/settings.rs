@@ -7,6 +7,8 @@
 //! | `LABLINK_PROFILE_OUT` | a path: the exit report also writes the profile there as JSON; `{pid}` in it becomes the process id (one file per process, e.g. per test binary) |
 //! | `LABLINK_PROFILE_INTERVAL` | seconds: rewrite `LABLINK_PROFILE_OUT` that often while running |
 //! | `LABLINK_PROFILE_COMPENSATE` | `0`, `false`, `off` or `no`: report raw times, without taking out the recorder's own cost |
+//! | `LABLINK_PROFILE_MODE` | `exact` (default): a clock read per line boundary; `sampled`: hits counted, time sampled |
+//! | `LABLINK_PROFILE_HZ` | sampled mode's rate, samples per second (default 1000, at most 100000) |
 //!
 //! A value that cannot be used is reported once, on stderr, when recording starts, with what is
 //! used instead; it never stops the program.
@@ -14,7 +16,13 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use crate::model::TimeMode;
 use crate::report::ReportFormat;
+
+/// Sampled mode's default rate, samples per second.
+pub(crate) const DEFAULT_HZ: f64 = 1000.0;
+/// The highest rate sampled mode takes.
+pub(crate) const MAX_HZ: f64 = 100_000.0;
 
 /// The environment's settings.
 #[derive(Debug, Clone)]
@@ -24,6 +32,9 @@ pub(crate) struct Settings {
     pub(crate) out: Option<PathBuf>,
     pub(crate) interval: Option<std::time::Duration>,
     pub(crate) compensate: bool,
+    pub(crate) mode: TimeMode,
+    /// Sampled mode's rate, samples per second.
+    pub(crate) hz: f64,
     /// Values that could not be used, each with what is used instead.
     pub(crate) problems: Vec<String>,
 }
@@ -81,12 +92,34 @@ fn read_environment() -> Settings {
         }),
         Err(_) => true,
     };
+    let mode = match std::env::var("LABLINK_PROFILE_MODE") {
+        Ok(v) => v.parse::<TimeMode>().unwrap_or_else(|e| {
+            problems.push(format!("LABLINK_PROFILE_MODE: {e}; using exact"));
+            TimeMode::Exact
+        }),
+        Err(_) => TimeMode::Exact,
+    };
+    let hz = match std::env::var("LABLINK_PROFILE_HZ") {
+        Ok(v) => match v.trim().parse::<f64>() {
+            Ok(hz) if hz.is_finite() && hz > 0.0 && hz <= MAX_HZ => hz,
+            _ => {
+                problems.push(format!(
+                    "LABLINK_PROFILE_HZ={v:?} is not a rate above 0 and at most {MAX_HZ}; using \
+                     {DEFAULT_HZ}"
+                ));
+                DEFAULT_HZ
+            }
+        },
+        Err(_) => DEFAULT_HZ,
+    };
     Settings {
         enabled,
         format,
         out,
         interval,
         compensate,
+        mode,
+        hz,
         problems,
     }
 }

@@ -14,5 +14,6 @@ pub(crate) mod live_blocks;
 pub(crate) mod mem_usage;
 pub(crate) mod open_regions;
 pub(crate) mod slot_release;
+pub(crate) mod uncounted_thread;
 
 pub(crate) use counting_alloc::*;

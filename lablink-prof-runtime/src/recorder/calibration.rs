@@ -8,18 +8,29 @@
 //! so all of its time is overhead). Reports subtract `hits × cost` from each line, never going
 //! below zero, so a statement that does almost nothing reports close to its real cost.
 //!
+//! The same is done for a call: a private frame makes 5 batches of 2,000 calls of an empty
+//! profiled function from one line; the smallest batch average is the recorder's cost per call,
+//! as the calling line sees it (entry, exit, and the bookkeeping around them). A profiled call
+//! counts the line boundaries and calls below it, all the way down, on the line that made it;
+//! reports take `hits × cost per hit` off each line, and the counted boundaries and calls at
+//! their costs off the calling lines, so that a line calling a 25-statement helper reports what
+//! the call costs unprofiled, not what the recorder spent in it.
+//!
+//! In sampled mode the costs are measured the same way in wall time (the sampler sees wall
+//! time): statements and calls recorded in sampled mode, timed from outside the batch.
+//!
 //! Limits: the cost is measured for the kind of frame the calibrating thread would record (with
-//! memory columns when the counting allocator is installed); a line that calls profiled
-//! functions still carries their entry, exit and statement costs (their own lines are
-//! compensated); a loop that runs until a deadline (not a count) has the same wall time profiled
+//! memory columns when the counting allocator is installed); a loop that runs until a deadline (not a count) has the same wall time profiled
 //! or not, but fewer iterations profiled, so its compensated time is less than its wall time;
 //! the cost of a hit varies with caches and branch prediction, so a statement of
 //! a few nanoseconds is reported within a few nanoseconds, not exactly. Set
 //! `LABLINK_PROFILE_COMPENSATE=0` (or call [`set_compensation`]`(false)`) for raw times.
 
+use std::pin::pin;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
+use crate::base::clock;
 use crate::base::function_site::{FunctionSite, SiteInfo};
 use crate::recorder::frame::Frame;
 use crate::recorder::line_table::LineTable;
@@ -32,8 +43,25 @@ static SITE: FunctionSite = FunctionSite::new(SiteInfo {
     is_async: false,
 });
 
-/// The measured cost per hit, in ticks.
-static OVERHEAD: OnceLock<f64> = OnceLock::new();
+static CALLEE: FunctionSite = FunctionSite::new(SiteInfo {
+    name: "calibration_callee",
+    file: file!(),
+    first_line: 1,
+    source: &["fn calibration_callee() {}"],
+    is_async: false,
+});
+
+/// The recorder's own cost, in ticks.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct RecorderCost {
+    /// One line boundary (a statement's start).
+    pub(crate) per_hit: f64,
+    /// One call of a profiled function, as the calling line sees it, its statements aside.
+    pub(crate) per_call: f64,
+}
+
+/// The measured costs.
+static COST: OnceLock<RecorderCost> = OnceLock::new();
 
 const UNSET: u8 = 0;
 const ON: u8 = 1;
@@ -54,34 +82,81 @@ pub fn compensation() -> bool {
     }
 }
 
-/// Measures the recorder's cost once (when recording starts).
+/// Measures the recorder's costs once (when recording starts, after the time mode is fixed).
 pub(crate) fn calibrate() {
-    OVERHEAD.get_or_init(measure);
+    COST.get_or_init(measure);
 }
 
-/// The recorder's cost per hit in ticks, if compensation is on.
-pub(crate) fn overhead_ticks() -> f64 {
+/// The recorder's costs in ticks, if compensation is on (zero costs otherwise).
+pub(crate) fn costs() -> RecorderCost {
     if compensation() {
-        *OVERHEAD.get_or_init(measure)
+        *COST.get_or_init(measure)
     } else {
-        0.0
+        RecorderCost::default()
     }
 }
 
-fn measure() -> f64 {
-    const BATCH: u64 = 2_000;
+const BATCH: u64 = 2_000;
+
+fn measure() -> RecorderCost {
     let table: &'static LineTable = Box::leak(Box::new(LineTable::new(0, 0, SITE.line_count())));
-    let mut best = f64::INFINITY;
+    let callee: &'static LineTable = Box::leak(Box::new(LineTable::new(0, 0, CALLEE.line_count())));
+    let (mut per_hit, mut per_call) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..5 {
-        let frame = Frame::begin_in(table, &SITE, "calibration", false);
-        let before = table.slots[1].ticks.load(Relaxed);
-        for _ in 0..BATCH {
-            frame.start_line(std::hint::black_box(1));
-        }
-        // The last hit's interval closes at the drop, like a last line's.
-        drop(frame);
-        let ticks = table.slots[1].ticks.load(Relaxed) - before;
-        best = best.min(ticks as f64 / BATCH as f64);
+        per_hit = per_hit.min(batch_of_statements(table));
+        per_call = per_call.min(batch_of_calls(table, callee));
     }
-    if best.is_finite() { best } else { 0.0 }
+    let finite = |x: f64| if x.is_finite() { x.max(0.0) } else { 0.0 };
+    RecorderCost {
+        per_hit: finite(per_hit),
+        per_call: finite(per_call),
+    }
+}
+
+/// Ticks per statement of a batch of empty statements.
+fn batch_of_statements(table: &'static LineTable) -> f64 {
+    let frame = pin!(Frame::begin_in(table, &SITE, "calibration", false));
+    let frame = Frame::activate(frame);
+    let started = clock::now();
+    let before = table.slots[1].ticks.load(Relaxed);
+    for _ in 0..BATCH {
+        frame.start_line(std::hint::black_box(1));
+    }
+    let ended = clock::now();
+    // In exact mode the line's own ticks are the measure: the intervals between the batch's
+    // statements, one fewer than the statements. In sampled mode lines keep no ticks, and the
+    // batch is timed from outside.
+    let own = table.slots[1].ticks.load(Relaxed) - before;
+    if own > 0 {
+        own as f64 / (BATCH - 1) as f64
+    } else {
+        ended.wrapping_sub(started) as f64 / BATCH as f64
+    }
+}
+
+/// Ticks per call of a batch of calls of an empty profiled function, made from one line.
+fn batch_of_calls(table: &'static LineTable, callee: &'static LineTable) -> f64 {
+    let frame = pin!(Frame::begin_in(table, &SITE, "calibration", false));
+    let frame = Frame::activate(frame);
+    frame.start_line(1);
+    let started = clock::now();
+    let before = table.slots[1].ticks.load(Relaxed);
+    for _ in 0..BATCH {
+        let call = pin!(Frame::begin_in(
+            callee,
+            std::hint::black_box(&CALLEE),
+            "calibration_callee",
+            false
+        ));
+        Frame::activate(call);
+    }
+    let ended = clock::now();
+    frame.start_line(2);
+    let own = table.slots[1].ticks.load(Relaxed) - before;
+    let ticks = if own > 0 {
+        own
+    } else {
+        ended.wrapping_sub(started)
+    };
+    ticks as f64 / BATCH as f64
 }

@@ -21,9 +21,11 @@ use std::sync::atomic::{
 
 use crate::base::clock;
 use crate::base::function_site::FunctionSite;
+use crate::control::time_mode;
 use crate::heap::mem_usage;
 use crate::heap::{self, HeapSlot, PeakSave};
 use crate::recorder::line_table::{LineTable, bump, raise};
+use crate::recorder::published_stack::StackEntry;
 use crate::recorder::thread_state as thread;
 
 /// The state of one running call of a profiled function.
@@ -71,6 +73,17 @@ pub struct Frame {
     suspended_at: AtomicU64,
     /// Ticks this call spent suspended at `.await`s.
     waited: AtomicU64,
+    /// Whether the call records in sampled mode: no clock read per line (see `line_boundary`).
+    sampled: bool,
+    /// In sampled mode, while the frame is current, its entry in the thread's published stack
+    /// (null past the stack's depth, or in exact mode).
+    published: AtomicPtr<StackEntry>,
+    /// Line boundaries this call recorded itself, and those of the profiled calls made from it
+    /// (all the way down), and those calls: the recorder's own work inside this call, which its
+    /// caller's line does not keep (see `add_callee_cost`).
+    boundaries: AtomicU64,
+    inner_boundaries: AtomicU64,
+    inner_calls: AtomicU64,
     /// A current frame's address is kept in a thread-local: it must not move once activated.
     _pinned: PhantomPinned,
 }
@@ -116,6 +129,11 @@ impl Frame {
             activated: AtomicBool::new(false),
             suspended_at: AtomicU64::new(0),
             waited: AtomicU64::new(0),
+            sampled: false,
+            published: AtomicPtr::new(std::ptr::null_mut()),
+            boundaries: AtomicU64::new(0),
+            inner_boundaries: AtomicU64::new(0),
+            inner_calls: AtomicU64::new(0),
             _pinned: PhantomPinned,
         }
     }
@@ -152,7 +170,10 @@ impl Frame {
         };
         let reading = heap.map(HeapSlot::read).unwrap_or_default();
         let outer = heap.map(|h| h.open_peak(reading.live)).unwrap_or_default();
-        let now = clock::now();
+        let sampled = time_mode::is_sampled();
+        // Sampled mode reads no clock per call or line; the memory columns' Mem usage alone
+        // needs one (see `sampled_boundary`).
+        let now = if sampled { 0 } else { clock::now() };
         Frame {
             table: AtomicPtr::new(std::ptr::from_ref(table).cast_mut()),
             site,
@@ -177,6 +198,11 @@ impl Frame {
             activated: AtomicBool::new(false),
             suspended_at: AtomicU64::new(0),
             waited: AtomicU64::new(0),
+            sampled,
+            published: AtomicPtr::new(std::ptr::null_mut()),
+            boundaries: AtomicU64::new(0),
+            inner_boundaries: AtomicU64::new(0),
+            inner_calls: AtomicU64::new(0),
             _pinned: PhantomPinned,
         }
     }
@@ -207,6 +233,39 @@ impl Frame {
         let outer = thread::set_current_frame(self);
         self.outer_frame.store(outer.cast_mut(), Relaxed);
         self.activated.store(true, Relaxed);
+        if self.sampled {
+            self.publish();
+        }
+    }
+
+    /// Pushes this frame on the thread's published stack (sampled mode).
+    #[inline(never)]
+    fn publish(&self) {
+        let entry = match (thread::published_stack(), self.table()) {
+            (Some(stack), Some(table)) => stack
+                .push(table, self.line.load(Relaxed))
+                .map_or(std::ptr::null_mut(), |e| std::ptr::from_ref(e).cast_mut()),
+            _ => std::ptr::null_mut(),
+        };
+        self.published.store(entry, Relaxed);
+    }
+
+    /// Pops this frame off the thread's published stack (sampled mode).
+    #[inline(never)]
+    fn unpublish(&self) {
+        self.published.store(std::ptr::null_mut(), Relaxed);
+        if let Some(stack) = thread::published_stack() {
+            stack.pop();
+        }
+    }
+
+    /// This frame's entry in the thread's published stack, if it has one.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn published(&self) -> Option<&StackEntry> {
+        // SAFETY: a non-null `published` points into a thread's published stack, which is
+        // leaked and never freed.
+        unsafe { self.published.load(Relaxed).as_ref() }
     }
 
     /// Puts back the current frame this one replaced, if this one is current.
@@ -220,6 +279,9 @@ impl Frame {
             let outer = self.outer_frame.load(Relaxed);
             if std::ptr::eq(thread::current_frame_ptr(), self) {
                 thread::set_current_frame(outer);
+                if self.sampled {
+                    self.unpublish();
+                }
             } else {
                 self.unlink_out_of_order(outer);
             }
@@ -240,6 +302,10 @@ impl Frame {
         while let Some(frame) = unsafe { at.as_ref() } {
             if frame.outer_frame.load(Relaxed) == me {
                 frame.outer_frame.store(outer, Relaxed);
+                if self.sampled {
+                    self.published.store(std::ptr::null_mut(), Relaxed);
+                    republish_chain();
+                }
                 return;
             }
             at = frame.outer_frame.load(Relaxed);
@@ -306,12 +372,37 @@ impl Frame {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn line_boundary(&self, line: u32, hit: bool) {
         if let Some(table) = self.table() {
+            bump(&self.boundaries, 1);
+            if self.sampled {
+                self.sampled_boundary(table, line, hit);
+                return;
+            }
             let now = clock::now();
             self.close_line(table, now);
             if hit && let Some(slot) = table.slots.get(line as usize) {
                 bump(&slot.hits, 1);
             }
             self.line.store(line, Relaxed);
+        }
+    }
+
+    /// A line boundary in sampled mode: the hit, and the new line published where the sampler
+    /// reads it; no clock read, except for the memory columns' Mem usage when the counting
+    /// allocator is installed.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn sampled_boundary(&self, table: &LineTable, line: u32, hit: bool) {
+        if let Some(heap) = self.heap()
+            && let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize)
+        {
+            self.close_line_heap(heap, slot, clock::now());
+        }
+        if hit && let Some(slot) = table.slots.get(line as usize) {
+            bump(&slot.hits, 1);
+        }
+        self.line.store(line, Relaxed);
+        if let Some(entry) = self.published() {
+            entry.set_line(line);
         }
     }
 
@@ -410,6 +501,50 @@ impl Frame {
             peak: self.outer_peak.load(Relaxed),
             carried: self.outer_carried.load(Relaxed),
         }
+    }
+}
+
+impl Frame {
+    /// Counts the recorder's work inside a call made from this frame's running line: `hits`
+    /// line boundaries and `calls` calls (the call itself and all below it). Reports take that
+    /// work's calibrated cost off the line, so that it means what the line costs unprofiled.
+    fn add_callee_cost(&self, hits: u64, calls: u64) {
+        if let Some(table) = self.table()
+            && let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize)
+        {
+            bump(&slot.callee_hits, hits);
+            bump(&slot.callee_calls, calls);
+        }
+        bump(&self.inner_boundaries, hits);
+        bump(&self.inner_calls, calls);
+    }
+}
+
+/// Publishes the thread's chain of current frames again, after a frame left it out of order
+/// (sampled mode): each frame in the chain gets a fresh entry, outermost first.
+#[cold]
+fn republish_chain() {
+    let Some(stack) = thread::published_stack() else {
+        return;
+    };
+    let mut chain = Vec::new();
+    let mut at = thread::current_frame_ptr();
+    // SAFETY: every frame in the thread's chain is alive (see `unlink_out_of_order`).
+    while let Some(frame) = unsafe { at.as_ref() } {
+        chain.push(frame);
+        at = frame.outer_frame.load(Relaxed);
+    }
+    chain.reverse();
+    let entries = stack.rebuild(
+        chain
+            .iter()
+            .filter_map(|f| f.table().map(|t| (t, f.line.load(Relaxed)))),
+    );
+    for (frame, entry) in chain.iter().filter(|f| f.table().is_some()).zip(entries) {
+        frame.published.store(
+            entry.map_or(std::ptr::null_mut(), |e| std::ptr::from_ref(e).cast_mut()),
+            Relaxed,
+        );
     }
 }
 
@@ -517,15 +652,34 @@ impl Frame {
         let Some(table) = self.table() else {
             return;
         };
-        let now = clock::now();
-        self.close_line(table, now);
-        table.finish_call(
-            self.parent,
-            self.caller_line,
+        let ticks = if self.sampled {
+            if let Some(heap) = self.heap()
+                && let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize)
+            {
+                self.close_line_heap(heap, slot, clock::now());
+            }
+            0
+        } else {
+            let now = clock::now();
+            self.close_line(table, now);
             now.wrapping_sub(self.start)
-                .wrapping_sub(self.waited.load(Relaxed)),
-            self.primitive,
-        );
+                .wrapping_sub(self.waited.load(Relaxed))
+        };
+        table.finish_call(self.parent, self.caller_line, ticks, self.primitive);
+        // The recorder's work inside this call, for the caller's line: this call's boundaries,
+        // its entry and exit, and what it counted for its own callees.
+        if self.activated.load(Relaxed) {
+            let outer = self.outer_frame.load(Relaxed);
+            // SAFETY: the frame this one replaced as current is alive while this one is in the
+            // thread's chain (frames leave the chain before they are dropped), and it is this
+            // thread's (a frame current elsewhere never gets here: see `stop_being_current`).
+            if let Some(caller) = unsafe { outer.as_ref() } {
+                caller.add_callee_cost(
+                    self.boundaries.load(Relaxed) + self.inner_boundaries.load(Relaxed),
+                    self.inner_calls.load(Relaxed) + 1,
+                );
+            }
+        }
         if let Some(heap) = self.heap() {
             heap.end_peak(self.outer_heap());
         }

@@ -34,6 +34,10 @@ pub(crate) struct LineSlot {
     pub(crate) mem_usage_bytes: AtomicU64,
     /// Time an `async fn` spent suspended at an `.await` on this line.
     pub(crate) wait_ticks: AtomicU64,
+    /// The recorder's work inside profiled calls made from this line: their line boundaries
+    /// and the calls themselves, all the way down (what nested compensation takes off).
+    pub(crate) callee_hits: AtomicU64,
+    pub(crate) callee_calls: AtomicU64,
 }
 
 /// How many distinct profiled callers a table tells apart; more are counted as "other callers".
@@ -123,6 +127,8 @@ impl LineTable {
                 &s.peak_bytes,
                 &s.mem_usage_bytes,
                 &s.wait_ticks,
+                &s.callee_hits,
+                &s.callee_calls,
             ] {
                 c.store(0, Relaxed);
             }

@@ -12,5 +12,6 @@ pub(crate) mod closure_lines;
 pub(crate) mod frame;
 pub(crate) mod line_iter;
 pub(crate) mod line_table;
+pub(crate) mod published_stack;
 pub(crate) mod registry;
 pub(crate) mod thread_state;

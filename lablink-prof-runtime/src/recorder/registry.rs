@@ -95,4 +95,5 @@ pub fn recorder_bytes() -> usize {
         + registry.threads.capacity() * size_of::<RegisteredThread>()
         + registry.tables.capacity() * size_of::<&LineTable>()
         + crate::recorder::thread_state::state_bytes()
+        + crate::recorder::published_stack::bytes()
 }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use crate::base::function_site::FunctionSite;
 use crate::recorder::frame::Frame;
 use crate::recorder::line_table::LineTable;
+use crate::recorder::published_stack::PublishedStack;
 use crate::recorder::registry;
 
 /// A thread's tables, indexed by site id. Allocated on the thread's first recorded call and
@@ -16,6 +17,8 @@ use crate::recorder::registry;
 struct ThreadState {
     index: u32,
     tables: Vec<Option<&'static LineTable>>,
+    /// In sampled mode, the thread's stack of profiled frames, published for the sampler.
+    stack: Option<&'static PublishedStack>,
 }
 
 thread_local! {
@@ -52,6 +55,15 @@ pub(crate) fn current_frame() -> Option<&'static Frame> {
 /// (what heap regions note with a block; registered with the heap layer by the start-up).
 pub(crate) fn running_line() -> Option<(&'static FunctionSite, u32)> {
     current_frame().map(|f| (f.site(), f.line_slot()))
+}
+
+/// This thread's published stack of profiled frames (sampled mode), once it has recorded.
+#[inline]
+pub(crate) fn published_stack() -> Option<&'static PublishedStack> {
+    let state = STATE.get();
+    // SAFETY: `state` is null or this thread's leaked `ThreadState`, only read here (it is
+    // written only in `register_table`, which is not running: this thread is here).
+    unsafe { state.as_ref() }.and_then(|s| s.stack)
 }
 
 /// The address of the innermost current frame, null if none.
@@ -114,6 +126,7 @@ fn register_table(
         state = Box::into_raw(Box::new(ThreadState {
             index,
             tables: Vec::new(),
+            stack: None,
         }));
         STATE_BYTES.fetch_add(size_of::<ThreadState>(), Relaxed);
         STATE.set(state);
@@ -121,6 +134,9 @@ fn register_table(
     // SAFETY: `state` is this thread's leaked `ThreadState`; this is the only reference to it
     // for the duration of this function (table lookups happen only on this thread, not here).
     let state = unsafe { &mut *state };
+    if state.stack.is_none() && crate::control::time_mode::is_sampled() {
+        state.stack = Some(PublishedStack::new_for_this_thread(state.index));
+    }
     let table = registry::register_table(LineTable::new(id, state.index, site.line_count()));
     let id = id as usize;
     if state.tables.len() <= id {

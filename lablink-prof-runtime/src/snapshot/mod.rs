@@ -1,22 +1,27 @@
 //! The profile of the running process: every thread's line tables read into a [`Profile`].
 //!
-//! Ticks become nanoseconds here (against `Instant`, over the whole run), the recorder's own
-//! cost per hit is taken out (see the recorder's calibration), and the threads' figures of a
-//! function are added up with the profile model's own rules, the same ones `lablink-prof view`
-//! uses to add files up.
+//! A line's time comes from the recorder's ticks (exact mode) or from the sampler's stacks
+//! (sampled mode); either way the recorder's own work is taken out (compensation, see the
+//! recorder's calibration): each line loses its own hits' cost and the cost of the recorder's
+//! work inside the profiled calls it made, all the way down. Ticks become nanoseconds against
+//! `Instant`, over the whole run. A function's threads are added up by the profile model's
+//! rules, the same ones `lablink-prof view` uses to add files up.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::base::clock::TickScale;
+use crate::control::time_mode;
 use crate::model::rules;
 use crate::model::{
-    CallerProfile, FunctionProfile, LineProfile, OTHER_CALLER, Profile, ROOT_CALLER,
-    ThreadFunctionProfile, ThreadInfo,
+    CallerProfile, FunctionProfile, LineProfile, OTHER_CALLER, Profile, ROOT_CALLER, SampledStack,
+    StackFrame, ThreadFunctionProfile, ThreadInfo, TimeMode,
 };
+use crate::recorder::calibration::{self, RecorderCost};
 use crate::recorder::line_table::{LineSlot, LineTable};
-use crate::recorder::registry;
+use crate::recorder::registry::{self, Registry};
+use crate::sampler;
 
-/// Raw tick sums of one line, before conversion.
+/// One line's counters, read once.
 #[derive(Debug, Default, Clone, Copy)]
 struct RawLine {
     hits: u64,
@@ -27,10 +32,11 @@ struct RawLine {
     peak_bytes: u64,
     mem_usage_bytes: u64,
     wait_ticks: u64,
+    callee_hits: u64,
+    callee_calls: u64,
 }
 
 impl RawLine {
-    /// A slot's counters, read once.
     fn read(slot: &LineSlot) -> Self {
         use std::sync::atomic::Ordering::Relaxed;
         RawLine {
@@ -42,6 +48,8 @@ impl RawLine {
             peak_bytes: slot.peak_bytes.load(Relaxed),
             mem_usage_bytes: slot.mem_usage_bytes.load(Relaxed),
             wait_ticks: slot.wait_ticks.load(Relaxed),
+            callee_hits: slot.callee_hits.load(Relaxed),
+            callee_calls: slot.callee_calls.load(Relaxed),
         }
     }
 
@@ -52,48 +60,196 @@ impl RawLine {
             && self.freed_bytes == 0
             && self.wait_ticks == 0
     }
+
+    /// The recorder's own work on this line, in ticks: its hits, and what it counted inside
+    /// the profiled calls made from it.
+    fn recorder_ticks(&self, cost: RecorderCost) -> f64 {
+        (self.hits + self.callee_hits) as f64 * cost.per_hit
+            + self.callee_calls as f64 * cost.per_call
+    }
 }
 
-/// A line's ticks less the recorder's cost for its hits, never below zero.
-fn compensated(r: &RawLine, overhead: f64) -> u64 {
-    (r.ticks as f64 - r.hits as f64 * overhead).max(0.0).round() as u64
+/// What the sampler found for one line of one thread's table.
+#[derive(Debug, Default, Clone, Copy)]
+struct SampledLine {
+    samples: u64,
+    time_ns: u64,
+    cpu_ns: u64,
+    cpu_known: bool,
 }
 
-/// Converts raw lines to reported lines; times add up to the converted tick sum.
-fn convert_lines(
+/// The sampler's stacks, taken apart by function and thread.
+#[derive(Debug, Default)]
+struct SampledTimes {
+    /// By (site id, thread, line slot).
+    lines: HashMap<(u32, u32, u32), SampledLine>,
+    /// Caller edges by (callee site id, thread): (caller site id or 0, caller's line) → ns.
+    edges: HashMap<(u32, u32), BTreeMap<(u32, u32), u64>>,
+    /// By (site id, thread): the time and samples of stacks the function is on (once per
+    /// stack: pstats' cumulative time).
+    on_stack: HashMap<(u32, u32), (u64, u64)>,
+    stacks: Vec<sampler::FoundStack>,
+}
+
+impl SampledTimes {
+    fn take_apart(registry: &Registry) -> Self {
+        let mut times = SampledTimes {
+            stacks: sampler::stacks(),
+            ..SampledTimes::default()
+        };
+        let first_line = |site: u32| {
+            registry
+                .sites
+                .get((site as usize).wrapping_sub(1))
+                .map_or(0, |s| s.site.info.first_line)
+        };
+        for (thread, frames, figures) in &times.stacks {
+            let mut seen: Vec<u32> = Vec::with_capacity(frames.len());
+            for (i, &(site, slot)) in frames.iter().enumerate() {
+                let line = times
+                    .lines
+                    .entry((site, *thread, slot))
+                    .or_insert(SampledLine {
+                        cpu_known: true,
+                        ..SampledLine::default()
+                    });
+                line.samples += figures.samples;
+                line.time_ns += figures.time_ns;
+                line.cpu_ns += figures.cpu_ns;
+                line.cpu_known &= figures.cpu_known;
+                let from = match i.checked_sub(1).map(|c| frames[c]) {
+                    Some((caller, caller_slot)) => (caller, first_line(caller) + caller_slot),
+                    None => (0, 0),
+                };
+                *times
+                    .edges
+                    .entry((site, *thread))
+                    .or_default()
+                    .entry(from)
+                    .or_default() += figures.time_ns;
+                if !seen.contains(&site) {
+                    seen.push(site);
+                    let e = times.on_stack.entry((site, *thread)).or_default();
+                    e.0 += figures.time_ns;
+                    e.1 += figures.samples;
+                }
+            }
+        }
+        times
+    }
+}
+
+/// One table's lines, converted and compensated, with the ratio of kept to raw time.
+struct ConvertedLines {
+    lines: Vec<LineProfile>,
+    /// The lines' time before compensation, in ns.
+    raw_ns: u64,
+    /// Kept time over raw time (1 when there was none).
+    ratio: f64,
+}
+
+/// Converts one table's raw lines, in exact mode: ticks less the recorder's ticks.
+fn exact_lines(
     first_line: u32,
     raw: &[RawLine],
     scale: TickScale,
-    overhead: f64,
-) -> Vec<LineProfile> {
-    let ticks: Vec<u64> = raw.iter().map(|r| compensated(r, overhead)).collect();
-    let nanos = scale.ns_parts(&ticks);
-    raw.iter()
+    cost: RecorderCost,
+) -> ConvertedLines {
+    let kept: Vec<u64> = raw
+        .iter()
+        .map(|r| (r.ticks as f64 - r.recorder_ticks(cost)).max(0.0).round() as u64)
+        .collect();
+    let raw_ticks: u64 = raw.iter().map(|r| r.ticks).sum();
+    let kept_ticks: u64 = kept.iter().sum();
+    let nanos = scale.ns_parts(&kept);
+    let lines = raw
+        .iter()
         .zip(nanos)
         .enumerate()
         .filter(|(_, (r, _))| !r.is_empty())
         .map(|(i, (r, time_ns))| LineProfile {
             line: first_line + i as u32,
-            hits: r.hits,
             time_ns,
-            alloc_bytes: r.alloc_bytes,
-            freed_bytes: r.freed_bytes,
-            net_bytes: r.alloc_bytes as i64 - r.freed_bytes as i64,
-            allocs: r.allocs,
-            peak_bytes: r.peak_bytes,
-            mem_usage_bytes: r.mem_usage_bytes,
-            wait_ns: scale.ns(r.wait_ticks),
-            ..Default::default()
+            ..line_figures(r, scale)
         })
-        .collect()
+        .collect();
+    ConvertedLines {
+        lines,
+        raw_ns: scale.ns(raw_ticks),
+        ratio: ratio(kept_ticks as f64, raw_ticks as f64),
+    }
 }
 
-/// Caller edges by (caller site id, caller line): calls and ticks. `u32::MAX` stands for the
-/// callers beyond the ones a table tells apart.
+/// Converts one table's raw lines, in sampled mode: the sampler's time less the recorder's.
+fn sampled_lines(
+    site: u32,
+    thread: u32,
+    first_line: u32,
+    raw: &[RawLine],
+    times: &SampledTimes,
+    scale: TickScale,
+    cost: RecorderCost,
+) -> ConvertedLines {
+    let (mut raw_ns, mut kept_ns) = (0u64, 0u64);
+    let lines = raw
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let sampled = times
+                .lines
+                .get(&(site, thread, i as u32))
+                .copied()
+                .unwrap_or_default();
+            if r.is_empty() && sampled.samples == 0 {
+                return None;
+            }
+            let cost_ns = (scale.ns_per_tick() * r.recorder_ticks(cost)).round() as u64;
+            let taken = cost_ns.min(sampled.time_ns);
+            raw_ns += sampled.time_ns;
+            kept_ns += sampled.time_ns - taken;
+            Some(LineProfile {
+                line: first_line + i as u32,
+                time_ns: sampled.time_ns - taken,
+                samples: sampled.samples,
+                // The recorder's work is on-CPU time.
+                cpu_ns: (sampled.cpu_known && sampled.samples > 0)
+                    .then(|| sampled.cpu_ns.saturating_sub(taken)),
+                ..line_figures(r, scale)
+            })
+        })
+        .collect();
+    ConvertedLines {
+        lines,
+        raw_ns,
+        ratio: ratio(kept_ns as f64, raw_ns as f64),
+    }
+}
+
+/// A line's figures other than its time.
+fn line_figures(r: &RawLine, scale: TickScale) -> LineProfile {
+    LineProfile {
+        hits: r.hits,
+        alloc_bytes: r.alloc_bytes,
+        freed_bytes: r.freed_bytes,
+        net_bytes: r.alloc_bytes as i64 - r.freed_bytes as i64,
+        allocs: r.allocs,
+        peak_bytes: r.peak_bytes,
+        mem_usage_bytes: r.mem_usage_bytes,
+        wait_ns: scale.ns(r.wait_ticks),
+        ..LineProfile::default()
+    }
+}
+
+fn ratio(kept: f64, raw: f64) -> f64 {
+    if raw > 0.0 { kept / raw } else { 1.0 }
+}
+
+/// Caller edges by (caller site id, caller line): calls and time (ticks in exact mode, ns in
+/// sampled mode). `u32::MAX` stands for the callers beyond the ones a table tells apart.
 type RawCallers = BTreeMap<(u32, u32), (u64, u64)>;
 
-/// One table's caller edges.
-fn raw_callers(table: &LineTable) -> RawCallers {
+/// One table's caller edges: calls as counted, times from the table (exact) or the sampler.
+fn raw_callers(table: &LineTable, sampled: Option<&BTreeMap<(u32, u32), u64>>) -> RawCallers {
     use std::sync::atomic::Ordering::Relaxed;
     let mut callers = RawCallers::new();
     for slot in table.callers.iter() {
@@ -113,54 +269,52 @@ fn raw_callers(table: &LineTable) -> RawCallers {
         e.0 += other.calls.load(Relaxed);
         e.1 += other.ticks.load(Relaxed);
     }
-    callers
-}
-
-/// The share of raw line time that compensation keeps.
-fn compensation_ratio(raw: &[RawLine], overhead: f64) -> f64 {
-    let raw_ticks: u64 = raw.iter().map(|r| r.ticks).sum();
-    let kept: u64 = raw.iter().map(|r| compensated(r, overhead)).sum();
-    if raw_ticks == 0 {
-        0.0
-    } else {
-        kept as f64 / raw_ticks as f64
+    if let Some(sampled) = sampled {
+        for e in callers.values_mut() {
+            e.1 = 0;
+        }
+        for (&from, &ns) in sampled {
+            callers.entry(from).or_default().1 += ns;
+        }
     }
+    callers
 }
 
 /// Caller edges as reported: named, with compensated times.
 fn caller_profiles(
     callers: RawCallers,
     ratio: f64,
-    scale: TickScale,
+    to_ns: &dyn Fn(u64) -> u64,
     site_name: &dyn Fn(u32) -> String,
 ) -> Vec<CallerProfile> {
     callers
         .into_iter()
-        .map(|((caller, line), (calls, ticks))| CallerProfile {
+        .map(|((caller, line), (calls, time))| CallerProfile {
             caller: match caller {
                 u32::MAX => OTHER_CALLER.to_owned(),
                 id => site_name(id),
             },
             line: (line != 0).then_some(line),
             calls,
-            time_ns: scale.ns((ticks as f64 * ratio).round() as u64),
+            time_ns: to_ns((time as f64 * ratio).round() as u64),
         })
         .collect()
 }
 
 /// Reads every table into a [`Profile`].
 ///
-/// Each thread's table is converted on its own (ticks to nanoseconds, compensation with that
-/// thread's figures); a function's figures are then its threads' added up by the profile
-/// model's rules, the same that add saved profiles up.
+/// Each thread's table is converted on its own; a function's figures are then its threads'
+/// added up by the profile model's rules, the same that add saved profiles up.
 pub fn snapshot() -> Profile {
     use std::sync::atomic::Ordering::Relaxed;
     let scale = TickScale::measure();
-    let overhead = crate::recorder::calibration::overhead_ticks();
+    let cost = calibration::costs();
+    let mode = time_mode::time_mode();
     let registry = registry::lock();
     let mut profile = Profile::empty();
+    profile.mode = mode;
     profile.heap_counted = crate::heap::is_installed();
-    profile.overhead_ns_per_hit = overhead * scale.ns_per_tick();
+    profile.overhead_ns_per_hit = cost.per_hit * scale.ns_per_tick();
     profile.threads = registry
         .threads
         .iter()
@@ -170,6 +324,10 @@ pub fn snapshot() -> Profile {
             name: t.name.clone(),
         })
         .collect();
+    let sampled = (mode == TimeMode::Sampled).then(|| SampledTimes::take_apart(&registry));
+    if sampled.is_some() {
+        profile.sample_interval_ns = sampler::interval_ns();
+    }
 
     // Tables by site, in registration order.
     let mut by_site: BTreeMap<u32, Vec<&LineTable>> = BTreeMap::new();
@@ -182,32 +340,71 @@ pub fn snapshot() -> Profile {
             id => registry.sites[id as usize - 1].site.path().to_owned(),
         }
     };
+    // The compensation ratio of each (site, thread), for the sampled stacks.
+    let mut line_ratios: HashMap<(u32, u32, u32), f64> = HashMap::new();
 
     for (&site_id, tables) in &by_site {
         let site = registry.sites[site_id as usize - 1].site;
         let info = site.info;
-        let (mut calls, mut prim_calls, mut cumulative_ns) = (0u64, 0u64, 0u64);
+        let (mut calls, mut prim_calls, mut cumulative_ns, mut measured_ns, mut samples) =
+            (0u64, 0u64, 0u64, 0u64, 0u64);
         let mut threads = Vec::new();
         for table in tables {
             let raw: Vec<RawLine> = table.slots.iter().map(RawLine::read).collect();
             let table_calls = table.calls.load(Relaxed);
             calls += table_calls;
             prim_calls += table.primitive_calls.load(Relaxed);
-            let lines = convert_lines(info.first_line, &raw, scale, overhead);
-            if table_calls == 0 && lines.is_empty() {
+            let converted = match &sampled {
+                None => exact_lines(info.first_line, &raw, scale, cost),
+                Some(times) => sampled_lines(
+                    site_id,
+                    table.thread,
+                    info.first_line,
+                    &raw,
+                    times,
+                    scale,
+                    cost,
+                ),
+            };
+            if table_calls == 0 && converted.lines.is_empty() {
                 continue;
             }
-            // Calls' times (primitive calls, caller edges) are compensated in the same
-            // proportion as the lines, so that the edges add up to the total.
-            let ratio = compensation_ratio(&raw, overhead);
-            let prim_ticks = table.primitive_ticks.load(Relaxed) as f64 * ratio;
-            cumulative_ns += scale.ns(prim_ticks.round() as u64);
+            measured_ns += converted.raw_ns;
+            // Calls' times (primitive calls, caller edges) keep the same share as the lines, so
+            // that the edges add up to the total.
+            let ratio = converted.ratio;
+            let (callers, to_ns): (RawCallers, &dyn Fn(u64) -> u64) = match &sampled {
+                None => {
+                    let prim = table.primitive_ticks.load(Relaxed) as f64 * ratio;
+                    cumulative_ns += scale.ns(prim.round() as u64);
+                    (raw_callers(table, None), &|t| scale.ns(t))
+                }
+                Some(times) => {
+                    let key = (site_id, table.thread);
+                    let (on_stack_ns, on_stack_samples) =
+                        times.on_stack.get(&key).copied().unwrap_or_default();
+                    cumulative_ns += (on_stack_ns as f64 * ratio).round() as u64;
+                    samples += on_stack_samples;
+                    for line in &converted.lines {
+                        let slot = line.line - info.first_line;
+                        let raw_ns = times
+                            .lines
+                            .get(&(site_id, table.thread, slot))
+                            .map_or(0, |l| l.time_ns);
+                        line_ratios.insert(
+                            (site_id, table.thread, slot),
+                            ratio_of(line.time_ns, raw_ns),
+                        );
+                    }
+                    (raw_callers(table, times.edges.get(&key)), &|t| t)
+                }
+            };
             threads.push(ThreadFunctionProfile {
                 thread: table.thread,
                 calls: table_calls,
-                total_ns: lines.iter().map(|l| l.time_ns).sum(),
-                lines,
-                callers: caller_profiles(raw_callers(table), ratio, scale, &site_name),
+                total_ns: converted.lines.iter().map(|l| l.time_ns).sum(),
+                lines: converted.lines,
+                callers: caller_profiles(callers, ratio, to_ns, &site_name),
             });
         }
         if threads.is_empty() {
@@ -215,6 +412,7 @@ pub fn snapshot() -> Profile {
         }
         let lines = rules::add_lines(threads.iter().map(|t| t.lines.as_slice()));
         let callers = rules::add_callers(threads.iter().map(|t| t.callers.as_slice()));
+        let total_ns = lines.iter().map(|l| l.time_ns).sum();
         profile.functions.push(FunctionProfile {
             name: site.path().to_owned(),
             file: info.file.to_owned(),
@@ -222,18 +420,76 @@ pub fn snapshot() -> Profile {
             is_async: info.is_async,
             calls,
             primitive_calls: prim_calls,
-            total_ns: lines.iter().map(|l| l.time_ns).sum(),
+            total_ns,
             cumulative_ns,
             own_ns: 0,
             source: info.source.iter().map(|s| (*s).to_owned()).collect(),
             lines,
             callers,
             threads,
-            ..Default::default()
+            samples,
+            measured_ns: if measured_ns != total_ns {
+                measured_ns
+            } else {
+                0
+            },
+        });
+    }
+    if let Some(times) = &sampled {
+        profile.stacks = sampled_stacks(times, &line_ratios, &site_name, &|site| {
+            registry.sites[site as usize - 1].site.info.first_line
         });
     }
     drop(registry);
     rules::set_own_times(&mut profile.functions);
     rules::sort_by_time(&mut profile.functions);
     profile
+}
+
+fn ratio_of(kept: u64, raw: u64) -> f64 {
+    ratio(kept as f64, raw as f64)
+}
+
+/// The sampler's stacks, named, each with the compensation of its innermost line (the line
+/// whose own work the stack's time is).
+fn sampled_stacks(
+    times: &SampledTimes,
+    line_ratios: &HashMap<(u32, u32, u32), f64>,
+    site_name: &dyn Fn(u32) -> String,
+    first_line: &dyn Fn(u32) -> u32,
+) -> Vec<SampledStack> {
+    let mut stacks: Vec<SampledStack> = times
+        .stacks
+        .iter()
+        .map(|(thread, frames, figures)| {
+            let ratio = frames
+                .last()
+                .and_then(|&(site, slot)| line_ratios.get(&(site, *thread, slot)))
+                .copied()
+                .unwrap_or(1.0);
+            let time_ns = (figures.time_ns as f64 * ratio).round() as u64;
+            let taken = figures.time_ns - time_ns.min(figures.time_ns);
+            SampledStack {
+                thread: *thread,
+                frames: frames
+                    .iter()
+                    .map(|&(site, slot)| StackFrame {
+                        function: site_name(site),
+                        line: first_line(site) + slot,
+                    })
+                    .collect(),
+                samples: figures.samples,
+                time_ns,
+                cpu_ns: figures
+                    .cpu_known
+                    .then(|| figures.cpu_ns.saturating_sub(taken)),
+            }
+        })
+        .collect();
+    stacks.sort_by(|a, b| {
+        b.time_ns
+            .cmp(&a.time_ns)
+            .then(a.frames.len().cmp(&b.frames.len()))
+    });
+    stacks
 }

@@ -3,8 +3,9 @@
 //!
 //! A profiled call starts here ([`call_entry`]): the thread's table for the function is looked
 //! up, and on the process's first recorded call everything that recording needs is set up,
-//! once: the clock's anchor, the calibration of the recorder's own cost, the hook through which
-//! heap regions learn the running line, the settings' problems reported, dhat's profiler (with
+//! once: the clock's anchor, the time mode (fixed from then on), the calibration of the
+//! recorder's own cost, the sampler (in sampled mode), the hook through which heap regions learn
+//! the running line, the settings' problems reported, dhat's profiler (with
 //! the `dhat-heap` feature), the snapshot writers and the report at exit. Those live in layers
 //! above the recorder, which is why the recorder does not start them itself.
 
@@ -18,7 +19,14 @@ pub(crate) fn set_up_recording() {
         crate::base::clock::start();
         crate::heap::line_attribution::set_source(crate::recorder::thread_state::running_line);
         crate::control::settings::report_problems();
+        let mode = crate::control::time_mode::fix();
         crate::heap::uncounted(crate::recorder::calibration::calibrate);
+        if mode == crate::model::TimeMode::Sampled {
+            let hz = crate::control::settings::settings().hz;
+            crate::heap::uncounted(|| {
+                crate::sampler::start(std::time::Duration::from_secs_f64(1.0 / hz));
+            });
+        }
         #[cfg(feature = "dhat-heap")]
         crate::heap::uncounted(crate::output::dhat_profile::start);
         crate::output::snapshot_writers::start();
