@@ -39,9 +39,15 @@
 //! | [`reset`] | set every figure back to zero |
 //! | [`snapshot`] | the figures as a [`Profile`] value, for tests and tools |
 //! | [`print_report`], [`ReportGuard`] | print now (and not again at exit) |
-//! | `LABLINK_PROFILE_FORMAT=kernprof` | kernprof's exact layout (`memory_profiler`, `json` too) |
-//! | `LABLINK_PROFILE_OUT=profile.json` | also write the profile as JSON (format in [`profile`]) |
+//! | `LABLINK_PROFILE_FORMAT=kernprof` | kernprof's exact layout (`table`, the default, `memory_profiler`, `json` too) |
+//! | `LABLINK_PROFILE_OUT=profile.json` | also write the profile as JSON (format in [`profile`]); `{pid}` becomes the process id |
+//! | `LABLINK_PROFILE_INTERVAL=5` | with `LABLINK_PROFILE_OUT`, rewrite the file every 5 s while running |
+//! | `LABLINK_PROFILE_COMPENSATE=0` | raw times: the recorder's own cost per hit is not taken out |
 //! | `default-features = false` | the attribute emits the function unchanged: zero cost |
+//!
+//! The environment is read once per process. A value that cannot be used is reported once on
+//! stderr when recording starts, with what is used instead. Figures about the profiler itself
+//! (its own memory, the heap slots, overhead compensation) are in [`diagnostics`].
 //!
 //! The exit report runs from the C runtime's `atexit`, so it is printed when `main` returns and
 //! on `std::process::exit`, and never changes the exit status. Writing it cannot panic: errors
