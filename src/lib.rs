@@ -94,7 +94,7 @@ pub use lablink_prof_runtime::{
     ReportError, ReportFormat, ReportGuard, print_report, skip_exit_report,
 };
 pub use lablink_prof_runtime::{disable, enable, enabled, reset, snapshot};
-pub use lablink_prof_runtime::{set_time_mode, time_mode};
+pub use lablink_prof_runtime::{set_sample_rate, set_time_mode, time_mode};
 
 /// Whether this build instruments `#[line_profile]` functions (the `profiling` feature, on by
 /// default). Without it the attribute emits functions unchanged.

@@ -72,7 +72,7 @@ pub use report::ReportFormat;
 #[cfg(feature = "recorder")]
 pub use control::switch::{disable, enable, enabled};
 #[cfg(feature = "recorder")]
-pub use control::time_mode::{set_time_mode, time_mode};
+pub use control::time_mode::{set_sample_rate, set_time_mode, time_mode};
 /// dhat, whose allocator [`CountingAlloc::dhat`] wraps (feature `dhat-heap`).
 #[cfg(feature = "dhat-heap")]
 pub use dhat;

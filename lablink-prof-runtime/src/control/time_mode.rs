@@ -53,6 +53,31 @@ pub fn set_time_mode(mode: TimeMode) -> Result<(), TimeMode> {
     }
 }
 
+/// Sampled mode's rate set from code, in millihertz; 0 when not set.
+static RATE_MILLIHZ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Chooses sampled mode's rate, samples per second, overriding `LABLINK_PROFILE_HZ`.
+///
+/// # Errors
+/// The rate asked for, when it is not above 0 and at most 100,000, or when recording has
+/// already started (the sampler's rate is fixed then).
+pub fn set_sample_rate(hz: f64) -> Result<(), f64> {
+    use crate::control::settings::MAX_HZ;
+    if !(hz.is_finite() && hz > 0.0 && hz <= MAX_HZ) || MODE.load(Relaxed) & FIXED != 0 {
+        return Err(hz);
+    }
+    RATE_MILLIHZ.store((hz * 1000.0).round().max(1.0) as u64, Relaxed);
+    Ok(())
+}
+
+/// Sampled mode's rate: the one set from code, else the environment's.
+pub(crate) fn sample_rate() -> f64 {
+    match RATE_MILLIHZ.load(Relaxed) {
+        0 => crate::control::settings::settings().hz,
+        millihz => millihz as f64 / 1000.0,
+    }
+}
+
 /// The mode recording uses: the one set from code, else the environment's. Fixes it (the
 /// start-up calls this once, when recording starts).
 pub(crate) fn fix() -> TimeMode {

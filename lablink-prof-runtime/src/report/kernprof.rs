@@ -16,7 +16,7 @@ pub fn render(profile: &Profile) -> String {
 pub fn render_with_unit(profile: &Profile, unit_s: f64) -> String {
     let mut out = format!("Timer unit: {} s\n\n", g(unit_s, 6));
     for f in &profile.functions {
-        function(&mut out, f, 1e-9 / unit_s);
+        function(&mut out, profile, f, 1e-9 / unit_s);
     }
     out
 }
@@ -39,11 +39,15 @@ fn cell(value: f64, width: usize) -> String {
     }
 }
 
-fn function(out: &mut String, f: &FunctionProfile, units_per_ns: f64) {
+fn function(out: &mut String, profile: &Profile, f: &FunctionProfile, units_per_ns: f64) {
     let total = f.total_ns as f64;
     let _ = writeln!(out, "Total time: {} s", g(total * 1e-9, 6));
     let _ = writeln!(out, "File: {}", f.file);
     let _ = writeln!(out, "Function: {} at line {}", f.name, f.line);
+    let note = super::time_note(profile, f);
+    if !note.is_empty() {
+        let _ = writeln!(out, "{note}");
+    }
     out.push('\n');
     let mut header = String::new();
     row(

@@ -15,7 +15,7 @@ pub fn render(profile: &Profile) -> String {
         out.push_str("\n\n");
     }
     for f in &profile.functions {
-        function(&mut out, f);
+        function(&mut out, profile, f);
     }
     out
 }
@@ -32,8 +32,13 @@ fn mib(bytes: f64) -> String {
     format!("{:5.1} MiB", bytes / MIB)
 }
 
-fn function(out: &mut String, f: &FunctionProfile) {
-    let _ = writeln!(out, "Filename: {}\n", f.file);
+fn function(out: &mut String, profile: &Profile, f: &FunctionProfile) {
+    let _ = writeln!(out, "Filename: {}", f.file);
+    let note = super::time_note(profile, f);
+    if !note.is_empty() {
+        let _ = writeln!(out, "{note}");
+    }
+    out.push('\n');
     let mut header = String::new();
     row(
         &mut header,

@@ -15,7 +15,7 @@ const WIDTH: usize = 120;
 pub fn render(profile: &Profile) -> String {
     let mut out = String::new();
     for f in &profile.functions {
-        out.push_str(&function(f, profile.heap_counted));
+        out.push_str(&function_of(profile, f));
         out.push('\n');
     }
     if !profile.heap_counted && !profile.functions.is_empty() {
@@ -25,8 +25,20 @@ pub fn render(profile: &Profile) -> String {
     out
 }
 
-/// Renders one function: its header, then a row per source line.
+/// Renders one function of an exact profile: its header, then a row per source line.
 pub fn function(f: &FunctionProfile, heap: bool) -> String {
+    let profile = Profile {
+        heap_counted: heap,
+        ..Profile::empty()
+    };
+    function_of(&profile, f)
+}
+
+/// Renders one function of `profile`: its header, then a row per source line. In a sampled
+/// profile the header gives the samples and the error of the times, and lines whose on-CPU time
+/// is known show it beside the off-CPU time.
+pub fn function_of(profile: &Profile, f: &FunctionProfile) -> String {
+    let heap = profile.heap_counted;
     let mut out = format!(
         "Function: {} at line {}\nFile: {}\nCalls: {}   Total time: {}   Own time: {}\n",
         f.name,
@@ -36,7 +48,16 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
         duration(f.total_ns as f64),
         duration(f.own_ns as f64),
     );
+    let note = super::time_note(profile, f);
+    if !note.is_empty() {
+        out.push_str(&note);
+        out.push('\n');
+    }
     let mut header = vec!["Line #", "Hits", "Time", "Per Hit", "% Time"];
+    let cpu = f.lines.iter().any(|l| l.cpu_ns.is_some());
+    if cpu {
+        header.extend(["On-CPU", "Off-CPU"]);
+    }
     let wait = f.is_async;
     if wait {
         header.push("Wait");
@@ -52,7 +73,7 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
         let number = f.line + i as u32;
         let mut row = vec![number.to_string()];
         match f.line(number) {
-            Some(l) => row.extend(cells(l, f.total_ns, heap, wait)),
+            Some(l) => row.extend(cells(l, f.total_ns, heap, cpu, wait)),
             None => row.extend(std::iter::repeat_n(String::new(), numeric - 1)),
         }
         row.push(contents.replace('\t', "    ").trim_end().to_owned());
@@ -102,7 +123,7 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
     out
 }
 
-fn cells(l: &LineProfile, total_ns: u64, heap: bool, wait: bool) -> Vec<String> {
+fn cells(l: &LineProfile, total_ns: u64, heap: bool, cpu: bool, wait: bool) -> Vec<String> {
     let percent = if total_ns > 0 {
         100.0 * l.time_ns as f64 / total_ns as f64
     } else {
@@ -123,6 +144,13 @@ fn cells(l: &LineProfile, total_ns: u64, heap: bool, wait: bool) -> Vec<String> 
         per_hit,
         format!("{percent:.1}"),
     ];
+    if cpu {
+        let on = l.cpu_ns.map_or(String::new(), |ns| duration(ns as f64));
+        let off = l
+            .off_cpu_ns()
+            .map_or(String::new(), |ns| duration(ns as f64));
+        row.extend([on, off]);
+    }
     if wait {
         row.push(if l.wait_ns > 0 {
             duration(l.wait_ns as f64)

@@ -18,7 +18,10 @@
 //! a thread descheduled by the system shows that time as off-CPU on the line it was running.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicBool, AtomicU64,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -47,10 +50,18 @@ fn lock() -> MutexGuard<'static, Option<Stacks>> {
     STACKS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Starts the sampler thread, reading stacks every `interval`.
+/// Whether the sampler thread has begun reading.
+static RUNNING: AtomicBool = AtomicBool::new(false);
+
+/// Starts the sampler thread, reading stacks every `interval`, and returns once it runs (or
+/// after 100 ms), so that the first recorded call is sampled from its start.
 pub(crate) fn start(interval: Duration) {
     INTERVAL_NS.store(interval.as_nanos().max(1) as u64, Relaxed);
     crate::heap::uncounted_thread::spawn(c"lablink-prof-sa", move || run(interval));
+    let deadline = Instant::now() + Duration::from_millis(100);
+    while !RUNNING.load(Acquire) && Instant::now() < deadline {
+        std::thread::yield_now();
+    }
 }
 
 /// The interval the sampler reads at, in nanoseconds; 0 if it is not running.
@@ -59,7 +70,14 @@ pub(crate) fn interval_ns() -> u64 {
 }
 
 fn run(interval: Duration) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_TIMERSLACK takes the slack in nanoseconds as its one argument and changes
+    // only this thread's timer slack (50 µs by default, which would stretch every interval).
+    unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, 1_000 as libc::c_ulong);
+    }
     let origin = Instant::now();
+    RUNNING.store(true, Release);
     let mut last = origin;
     let mut frames = Vec::with_capacity(MAX_DEPTH);
     loop {

@@ -203,7 +203,11 @@ fn sampled_lines(
             if r.is_empty() && sampled.samples == 0 {
                 return None;
             }
-            let cost_ns = (scale.ns_per_tick() * r.recorder_ticks(cost)).round() as u64;
+            // Sampled mode takes off the cost of the profiled calls made from the line (their
+            // entry and exit), not that of statements: about a nanosecond each, below the
+            // sampling error, and a loop bounded by a deadline would lose time it spends anyway.
+            let call_ticks = r.callee_calls as f64 * cost.per_call;
+            let cost_ns = (scale.ns_per_tick() * call_ticks).round() as u64;
             let taken = cost_ns.min(sampled.time_ns);
             raw_ns += sampled.time_ns;
             kept_ns += sampled.time_ns - taken;
@@ -314,7 +318,9 @@ pub fn snapshot() -> Profile {
     let mut profile = Profile::empty();
     profile.mode = mode;
     profile.heap_counted = crate::heap::is_installed();
-    profile.overhead_ns_per_hit = cost.per_hit * scale.ns_per_tick();
+    if mode == TimeMode::Exact {
+        profile.overhead_ns_per_hit = cost.per_hit * scale.ns_per_tick();
+    }
     profile.threads = registry
         .threads
         .iter()

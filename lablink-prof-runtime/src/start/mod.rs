@@ -22,7 +22,7 @@ pub(crate) fn set_up_recording() {
         let mode = crate::control::time_mode::fix();
         crate::heap::uncounted(crate::recorder::calibration::calibrate);
         if mode == crate::model::TimeMode::Sampled {
-            let hz = crate::control::settings::settings().hz;
+            let hz = crate::control::time_mode::sample_rate();
             crate::heap::uncounted(|| {
                 crate::sampler::start(std::time::Duration::from_secs_f64(1.0 / hz));
             });
