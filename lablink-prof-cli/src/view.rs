@@ -9,7 +9,7 @@ use lablink_prof_runtime::profile::{FunctionProfile, Profile};
 use lablink_prof_runtime::report::{self, ReportFormat};
 
 use crate::error::CliError;
-use crate::{load, output};
+use crate::{layouts, load, output};
 use lablink_prof_runtime::model::rules;
 
 /// Options of `lablink-prof view`.
@@ -114,7 +114,7 @@ pub fn run(args: &ViewArgs) -> Result<(), CliError> {
             );
         }
     }
-    let mut profile = rules::add_up(profiles, &labels);
+    let mut profile = crate::sampling::add_up(profiles, &args.files, &labels)?;
     let layout = match (args.layout, args.unit) {
         (Some(layout), Some(_)) if layout != Layout::Kernprof => {
             eprintln!("lablink-prof: note: --unit applies to the kernprof layout only");
@@ -159,6 +159,12 @@ pub fn render(profile: Profile, args: &ViewArgs, layout: Layout) -> String {
                 .iter()
                 .filter_map(|f| on_thread(f, index))
                 .collect(),
+            stacks: profile
+                .stacks
+                .iter()
+                .filter(|s| s.thread == index)
+                .cloned()
+                .collect(),
             ..profile.clone()
         };
         part = select(part, args);
@@ -188,12 +194,9 @@ fn section_title(title: &str, name: &str) -> String {
 
 fn render_layout(profile: &Profile, layout: Layout, unit: Option<Unit>) -> String {
     match (layout, unit) {
-        (Layout::Kernprof, Some(unit)) if unit != Unit::Ns => {
-            lablink_prof_runtime::report::kernprof::render_with_unit(profile, unit.seconds())
-        }
-        (Layout::Kernprof, _) => report::render(profile, ReportFormat::Kernprof),
-        (Layout::Table, _) => report::render(profile, ReportFormat::Table),
-        (Layout::MemoryProfiler, _) => report::render(profile, ReportFormat::MemoryProfiler),
+        (Layout::Kernprof, unit) => layouts::kernprof(profile, unit.map_or(1e-9, Unit::seconds)),
+        (Layout::Table, _) => layouts::table(profile),
+        (Layout::MemoryProfiler, _) => layouts::memory_profiler(profile),
         (Layout::Json, _) => report::render(profile, ReportFormat::Json),
     }
 }
