@@ -108,6 +108,29 @@ impl FunctionDiff<'_> {
     fn name(&self) -> &str {
         self.new.or(self.base).map_or("", |f| f.name.as_str())
     }
+
+    /// How much the time per call changed, in nanoseconds, either way.
+    fn difference(&self) -> f64 {
+        match (self.base.and_then(per_call), self.new.and_then(per_call)) {
+            (Some(b), Some(n)) => (n - b).abs(),
+            _ => 0.0,
+        }
+    }
+}
+
+/// The times per call before and after, each with its 95% error when sampled.
+fn per_call_texts(d: &FunctionDiff<'_>, sides: &Sides) -> (String, String) {
+    let side = |f: Option<&FunctionProfile>, errors: Option<&SampledErrors>| {
+        time_cell(
+            f.and_then(per_call),
+            f.filter(|_| errors.is_some())
+                .map(|f| per_call_error(errors, f)),
+        )
+    };
+    (
+        side(d.base, sides.base.as_ref()),
+        side(d.new, sides.new.as_ref()),
+    )
 }
 
 /// Runs the subcommand; the result is the exit status.
@@ -371,18 +394,8 @@ pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs, sides: &Sides) -> Str
             d.verdict.label().to_owned(),
             d.name().to_owned(),
             pair(d.base.map(|f| f.calls), d.new.map(|f| f.calls)),
-            time_cell(
-                d.base.and_then(per_call),
-                d.base
-                    .filter(|_| sides.base.is_some())
-                    .map(|f| per_call_error(sides.base.as_ref(), f)),
-            ),
-            time_cell(
-                d.new.and_then(per_call),
-                d.new
-                    .filter(|_| sides.new.is_some())
-                    .map(|f| per_call_error(sides.new.as_ref(), f)),
-            ),
+            per_call_texts(d, sides).0,
+            per_call_texts(d, sides).1,
             change_text(d.change),
             pair(ab.map(|a| count(a.0)), an.map(|a| count(a.0))),
             pair(
@@ -442,12 +455,19 @@ pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs, sides: &Sides) -> Str
             args.threshold
         ));
         for d in slower {
+            let (b, n) = per_call_texts(d, sides);
+            let beyond = match d.error {
+                Some(e) => format!(
+                    ", beyond the combined 95% error ± {} by {}",
+                    duration(e),
+                    duration(d.difference() - e)
+                ),
+                None => String::new(),
+            };
             out.push_str(&format!(
-                "  {} {} ({} → {})\n",
+                "  {} {} ({b} → {n}{beyond})\n",
                 d.name(),
                 change_text(d.change),
-                d.base.and_then(per_call).map(duration).unwrap_or_default(),
-                d.new.and_then(per_call).map(duration).unwrap_or_default(),
             ));
         }
         if !within.is_empty() {
@@ -455,18 +475,13 @@ pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs, sides: &Sides) -> Str
         }
     }
     for d in within {
-        let (pb, pn) = (
-            d.base.and_then(per_call).unwrap_or(0.0),
-            d.new.and_then(per_call).unwrap_or(0.0),
-        );
+        let (b, n) = per_call_texts(d, sides);
         out.push_str(&format!(
-            "  within sampling noise: {} {} ({} → {}): the change, {} per call, is within \
+            "  within sampling noise: {} {} ({b} → {n}): the change, {} per call, is within \
              the combined 95% error, ± {}\n",
             d.name(),
             change_text(d.change),
-            duration(pb),
-            duration(pn),
-            duration((pn - pb).abs()),
+            duration(d.difference()),
             duration(d.error.unwrap_or(0.0)),
         ));
     }

@@ -104,17 +104,16 @@ pub fn run(args: &ViewArgs) -> Result<(), CliError> {
     }
     let profiles = load::load_all(&args.files)?;
     let labels: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
-    if profiles.len() > 1 {
-        let mixed =
-            profiles.iter().any(|p| p.heap_counted) && profiles.iter().any(|p| !p.heap_counted);
-        if mixed {
-            eprintln!(
-                "lablink-prof: note: only some of these profiles counted heap memory; the memory \
-                 columns add up those that did"
-            );
-        }
-    }
+    let mixed = profiles.len() > 1
+        && profiles.iter().any(|p| p.heap_counted)
+        && profiles.iter().any(|p| !p.heap_counted);
     let mut profile = crate::sampling::add_up(profiles, &args.files, &labels)?;
+    if mixed {
+        eprintln!(
+            "lablink-prof: note: only some of these profiles counted heap memory; the memory \
+             columns add up those that did"
+        );
+    }
     let layout = match (args.layout, args.unit) {
         (Some(layout), Some(_)) if layout != Layout::Kernprof => {
             eprintln!("lablink-prof: note: --unit applies to the kernprof layout only");
