@@ -6,7 +6,9 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use lablink_prof_runtime::profile::{FunctionProfile, LineProfile, Profile, TimeMode};
+use lablink_prof_runtime::profile::{
+    FunctionProfile, LineProfile, Profile, TimeMode, sampled_time_error_ns,
+};
 use lablink_prof_runtime::report::units::{bytes, duration};
 
 use crate::error::CliError;
@@ -175,7 +177,13 @@ pub fn page(profile: &Profile, source: &str, sources: usize) -> String {
             "profiled functions"
         ),
         count(profile.threads.len(), "thread", "threads"),
-        duration(own_total as f64),
+        match SampledErrors::of(profile) {
+            Some(e) => {
+                let samples: u64 = profile.stacks.iter().map(|s| s.samples).sum();
+                sampling::with_error(own_total, sampled_time_error_ns(samples, e.interval_ns))
+            }
+            None => duration(own_total as f64),
+        },
         if profile.heap_counted {
             "counted (exact bytes per line)"
         } else {
