@@ -274,8 +274,9 @@ fn select(mut profile: Profile, args: &ViewArgs) -> Profile {
     profile
 }
 
-/// Function `f` as thread `thread` saw it, if it recorded there. Own and cumulative time are
-/// not recorded per thread: they are given the thread's share of the function's total time.
+/// Function `f` as thread `thread` saw it, if it recorded there. Own, cumulative and measured
+/// time are not recorded per thread: they are given the thread's share of the function's total
+/// time. (A sampled function's samples and errors come from the thread's own stacks.)
 fn on_thread(f: &FunctionProfile, thread: u32) -> Option<FunctionProfile> {
     let t = f.threads.iter().find(|t| t.thread == thread)?;
     let share = |ns: u64| {
@@ -291,6 +292,7 @@ fn on_thread(f: &FunctionProfile, thread: u32) -> Option<FunctionProfile> {
         total_ns: t.total_ns,
         cumulative_ns: share(f.cumulative_ns),
         own_ns: share(f.own_ns),
+        measured_ns: share(f.measured_ns),
         lines: t.lines.clone(),
         threads: vec![t.clone()],
         ..f.clone()

@@ -674,3 +674,24 @@ fn sampled_profiles_of_different_intervals_are_not_added() {
         )
     );
 }
+
+/// Per thread, a sampled function's samples and errors are those of the thread's stacks, and
+/// its measured time its share: two copies of the profile give two threads, each with the
+/// figures of one copy (274 samples, ± 32.4 ms, measured 274.4 ms not shown).
+#[test]
+fn sampled_per_thread_sections_have_each_threads_samples() {
+    let s = sampled();
+    let r = ok(&[
+        "view",
+        s.to_str().unwrap(),
+        s.to_str().unwrap(),
+        "--per-thread",
+        "-f",
+        "checksum",
+    ]);
+    let header = "Calls: 32   Total time: 274.2 ms ± 32.4 ms   Own time: 274.2 ms ± 32.4 ms\n\
+                  Mode: sampled, 274 samples every 1.00 ms; ± is the 95% bound of the sampling \
+                  error\n";
+    assert_eq!(r.stdout.matches(header).count(), 2, "{}", r.stdout);
+    assert!(!r.stdout.contains("measured"), "{}", r.stdout);
+}
