@@ -11,11 +11,13 @@
 //!    nanoseconds, 8 PiB), a field whose values in one file add up to more than 2^58 (so that
 //!    sums within a file and over up to 64 files cannot overflow), line numbers past the end of
 //!    `u32`, thread indexes above 2^31. An empty profile is refused too: there is
-//!    nothing to show.
+//!    nothing to show; so is a sampled profile without its interval (its times could not be
+//!    given an error bound), and a sampled stack with no frame.
 //! 3. **Warn.** Figures that cannot all be true but can still be shown are reported on stderr
 //!    and kept: primitive calls above calls, cumulative or own time above total time, lines
 //!    whose times do not add up to the function's total, lines outside the function's source,
-//!    a line listed twice.
+//!    a line listed twice; in sampled profiles, a stack frame of a function the profile does not
+//!    hold, on-CPU time above the time, stacks in an exact profile.
 //!
 //! Files written before a field existed get it filled in by the profile model's rules
 //! (`Profile::complete_missing_figures`), so the subcommands can rely on every figure.

@@ -695,3 +695,11 @@ fn sampled_per_thread_sections_have_each_threads_samples() {
     assert_eq!(r.stdout.matches(header).count(), 2, "{}", r.stdout);
     assert!(!r.stdout.contains("measured"), "{}", r.stdout);
 }
+
+/// `--layout json` keeps a sampled profile whole: mode, interval, stacks, samples, on-CPU times.
+#[test]
+fn a_sampled_profile_round_trips_through_the_json_layout() {
+    let r = ok(&["view", sampled().to_str().unwrap(), "--layout", "json"]);
+    let again: Profile = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(again, sampled_profile());
+}
