@@ -163,7 +163,8 @@ pub fn mode_line(errors: &SampledErrors, f: &FunctionProfile) -> String {
 
 /// The sum of `profiles`, as [`rules::add_up`] adds them, with the sampled mode's figures the
 /// model's rules do not carry: the mode, the interval and the stacks (threads renumbered as
-/// `add_up` renumbers them).
+/// `add_up` renumbers them); and a `measured_ns` of 0 (nothing taken out) counted as the total
+/// it stands for.
 ///
 /// # Errors
 /// [`CliError::Input`] naming the file when a sampled and an exact profile are given together,
@@ -224,7 +225,25 @@ pub fn add_up(
         }
         offset += p.threads.len() as u32;
     }
+    // `measured_ns` of 0 means "nothing was taken out": the same as the total. Summed as 0, it
+    // would understate the measured total of a function another file has a measured time for.
+    let several = profiles.len() > 1;
+    let mut profiles = profiles;
+    if several {
+        for f in profiles.iter_mut().flat_map(|p| p.functions.iter_mut()) {
+            if f.measured_ns == 0 {
+                f.measured_ns = f.total_ns;
+            }
+        }
+    }
     let mut sum = rules::add_up(profiles, labels);
+    if several {
+        for f in &mut sum.functions {
+            if f.measured_ns == f.total_ns {
+                f.measured_ns = 0;
+            }
+        }
+    }
     sum.mode = first;
     sum.sample_interval_ns = if first == TimeMode::Sampled {
         interval

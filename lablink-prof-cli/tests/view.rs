@@ -703,3 +703,28 @@ fn a_sampled_profile_round_trips_through_the_json_layout() {
     let again: Profile = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(again, sampled_profile());
 }
+
+/// A measured time of 0 means nothing was taken out: adding it to a file that has one counts
+/// its total. run: 421,003,917 measured in one file, none (415,680,400) in the other.
+#[test]
+fn adding_counts_a_missing_measured_time_as_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = golden_json("sampled_ingest.json");
+    common::function_mut(&mut p, "ingest::run")
+        .as_object_mut()
+        .unwrap()
+        .remove("measured_ns");
+    let path = write_json(dir.path(), "unmeasured.json", &p);
+    let r = ok(&[
+        "view",
+        sampled().to_str().unwrap(),
+        path.to_str().unwrap(),
+        "--layout",
+        "json",
+    ]);
+    let sum: Profile = serde_json::from_str(&r.stdout).unwrap();
+    let run = sum.function("ingest::run").unwrap();
+    assert_eq!((run.total_ns, run.measured_ns), (831_360_800, 836_684_317));
+    // parse_tree has none in either: still none.
+    assert_eq!(sum.function("ingest::parse_tree").unwrap().measured_ns, 0);
+}
