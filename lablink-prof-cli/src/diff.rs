@@ -5,6 +5,11 @@
 //! calls in each profile and at least `--min-time-ms` of total time in one of them. The exit
 //! status is 1 when a checked function got slower per call by more than `--threshold`,
 //! else 0 (2 on errors).
+//!
+//! When either profile is sampled, its times carry a 95% error (see the `sampling` module): a
+//! change beyond the threshold still fails the check only when the difference of the times per
+//! call exceeds `√(eb² + en²)`, each side's error of its total over its calls (0 for an exact
+//! side); otherwise the function is `within noise`, and the report says so.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -15,6 +20,7 @@ use lablink_prof_runtime::profile::{FunctionProfile, LineProfile, Profile};
 use lablink_prof_runtime::report::units::{bytes, duration};
 
 use crate::error::CliError;
+use crate::sampling::SampledErrors;
 use crate::{load, output};
 
 /// Options of `lablink-prof diff`.
@@ -56,6 +62,9 @@ pub enum Verdict {
     Slower,
     /// Faster per call by more than the threshold.
     Faster,
+    /// Beyond the threshold, but by less than the combined 95% error of sampled times: not a
+    /// change the profiles can tell.
+    WithinNoise,
     /// Within the threshold.
     Same,
     /// Below a noise guard: not checked.
@@ -71,6 +80,7 @@ impl Verdict {
         match self {
             Verdict::Slower => "SLOWER",
             Verdict::Faster => "faster",
+            Verdict::WithinNoise => "within noise",
             Verdict::Same => "ok",
             Verdict::Noise => "noise",
             Verdict::Added => "new",
@@ -88,6 +98,8 @@ pub struct FunctionDiff<'a> {
     pub new: Option<&'a FunctionProfile>,
     /// The change of time per call, in percent, when it ran in both.
     pub change: Option<f64>,
+    /// The combined 95% error of the two times per call (nanoseconds), when either is sampled.
+    pub error: Option<f64>,
     /// The verdict.
     pub verdict: Verdict,
 }
@@ -96,6 +108,29 @@ impl FunctionDiff<'_> {
     fn name(&self) -> &str {
         self.new.or(self.base).map_or("", |f| f.name.as_str())
     }
+
+    /// How much the time per call changed, in nanoseconds, either way.
+    fn difference(&self) -> f64 {
+        match (self.base.and_then(per_call), self.new.and_then(per_call)) {
+            (Some(b), Some(n)) => (n - b).abs(),
+            _ => 0.0,
+        }
+    }
+}
+
+/// The times per call before and after, each with its 95% error when sampled.
+fn per_call_texts(d: &FunctionDiff<'_>, sides: &Sides) -> (String, String) {
+    let side = |f: Option<&FunctionProfile>, errors: Option<&SampledErrors>| {
+        time_cell(
+            f.and_then(per_call),
+            f.filter(|_| errors.is_some())
+                .map(|f| per_call_error(errors, f)),
+        )
+    };
+    (
+        side(d.base, sides.base.as_ref()),
+        side(d.new, sides.new.as_ref()),
+    )
 }
 
 /// Runs the subcommand; the result is the exit status.
@@ -106,7 +141,8 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let base = load::load(&args.base)?;
     let new = load::load(&args.new)?;
     let diffs = compare(&base, &new, args);
-    let text = render(&diffs, args);
+    let sides = Sides::of(&base, &new);
+    let text = render(&diffs, args, &sides);
     output::stdout(text.as_bytes())?;
     Ok(if diffs.iter().any(|d| d.verdict == Verdict::Slower) {
         1
@@ -126,6 +162,52 @@ fn percent(base: f64, new: f64) -> f64 {
         if new == 0.0 { 0.0 } else { f64::INFINITY }
     } else {
         100.0 * (new - base) / base
+    }
+}
+
+/// The sampling errors of the two profiles (`None` for an exact one).
+#[derive(Debug, Default)]
+pub struct Sides {
+    base: Option<SampledErrors>,
+    new: Option<SampledErrors>,
+}
+
+impl Sides {
+    /// The errors of `base` and `new`.
+    pub fn of(base: &Profile, new: &Profile) -> Sides {
+        Sides {
+            base: SampledErrors::of(base),
+            new: SampledErrors::of(new),
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.base.is_some() || self.new.is_some()
+    }
+
+    /// The combined 95% error of `b`'s and `n`'s times per call, `√(eb² + en²)` with each
+    /// side's total error over its calls, when either profile is sampled.
+    fn error(&self, b: &FunctionProfile, n: &FunctionProfile) -> Option<f64> {
+        if !self.any() {
+            return None;
+        }
+        let eb = per_call_error(self.base.as_ref(), b);
+        let en = per_call_error(self.new.as_ref(), n);
+        Some((eb * eb + en * en).sqrt())
+    }
+}
+
+/// A function's total error over its calls (0 for an exact profile).
+fn per_call_error(errors: Option<&SampledErrors>, f: &FunctionProfile) -> f64 {
+    errors.map_or(0.0, |e| e.total_ns(f) as f64 / f.calls.max(1) as f64)
+}
+
+/// A time per call, with its 95% error when sampled (`1.20 ms ± 95.0 µs`).
+fn time_cell(ns: Option<f64>, error: Option<f64>) -> String {
+    match (ns, error) {
+        (Some(ns), Some(e)) => format!("{} ± {}", duration(ns), duration(e)),
+        (Some(ns), None) => duration(ns),
+        (None, _) => String::new(),
     }
 }
 
@@ -157,6 +239,7 @@ pub fn compare<'a>(base: &'a Profile, new: &'a Profile, args: &DiffArgs) -> Vec<
         }
     }
     let min_time_ns = args.min_time_ms * 1e6;
+    let sides = Sides::of(base, new);
     let mut diffs: Vec<FunctionDiff<'a>> = pairs
         .into_iter()
         .map(|(i, n)| match i.map(|i| &base.functions[i]) {
@@ -164,6 +247,7 @@ pub fn compare<'a>(base: &'a Profile, new: &'a Profile, args: &DiffArgs) -> Vec<
                 base: None,
                 new: Some(n),
                 change: None,
+                error: None,
                 verdict: Verdict::Added,
             },
             Some(b) => {
@@ -174,7 +258,15 @@ pub fn compare<'a>(base: &'a Profile, new: &'a Profile, args: &DiffArgs) -> Vec<
                 let guarded = b.calls >= args.min_calls.max(1)
                     && n.calls >= args.min_calls.max(1)
                     && (b.total_ns.max(n.total_ns) as f64) >= min_time_ns;
+                let error = sides.error(b, n);
+                let beyond_error = match (per_call(b), per_call(n), error) {
+                    (Some(pb), Some(pn), Some(e)) => (pn - pb).abs() > e,
+                    _ => true,
+                };
                 let verdict = match change {
+                    Some(c) if guarded && c.abs() > args.threshold && !beyond_error => {
+                        Verdict::WithinNoise
+                    }
                     Some(c) if guarded && c > args.threshold => Verdict::Slower,
                     Some(c) if guarded && c < -args.threshold => Verdict::Faster,
                     Some(_) if guarded => Verdict::Same,
@@ -184,6 +276,7 @@ pub fn compare<'a>(base: &'a Profile, new: &'a Profile, args: &DiffArgs) -> Vec<
                     base: Some(b),
                     new: Some(n),
                     change,
+                    error,
                     verdict,
                 }
             }
@@ -195,6 +288,7 @@ pub fn compare<'a>(base: &'a Profile, new: &'a Profile, args: &DiffArgs) -> Vec<
                 base: Some(b),
                 new: None,
                 change: None,
+                error: None,
                 verdict: Verdict::Removed,
             });
         }
@@ -257,16 +351,29 @@ fn function_allocs(f: &FunctionProfile) -> (f64, f64) {
 }
 
 /// The readable report.
-pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs) -> String {
+pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs, sides: &Sides) -> String {
     let mut out = format!(
         "lablink-prof diff: {} → {}\nthreshold +{}% per call; checked: functions with at least {} \
-         calls in both and {} ms in either\n\n",
+         calls in both and {} ms in either\n",
         args.base.display(),
         args.new.display(),
         args.threshold,
         args.min_calls.max(1),
         args.min_time_ms,
     );
+    if sides.any() {
+        let which = match (&sides.base, &sides.new) {
+            (Some(_), Some(_)) => "both profiles are",
+            (Some(_), None) => "the base profile is",
+            _ => "the new profile is",
+        };
+        out.push_str(&format!(
+            "{which} sampled: times carry ± their 95% error, and a change counts only when it \
+             exceeds the combined error of both sides (√(base² + new²)); smaller ones are \
+             within sampling noise\n"
+        ));
+    }
+    out.push('\n');
     let mut table = Table::new();
     table
         .load_preset("     ─ ─           ")
@@ -287,8 +394,8 @@ pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs) -> String {
             d.verdict.label().to_owned(),
             d.name().to_owned(),
             pair(d.base.map(|f| f.calls), d.new.map(|f| f.calls)),
-            d.base.and_then(per_call).map(duration).unwrap_or_default(),
-            d.new.and_then(per_call).map(duration).unwrap_or_default(),
+            per_call_texts(d, sides).0,
+            per_call_texts(d, sides).1,
             change_text(d.change),
             pair(ab.map(|a| count(a.0)), an.map(|a| count(a.0))),
             pair(
@@ -298,7 +405,7 @@ pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs) -> String {
         ]);
         let show_lines = args.lines || matches!(d.verdict, Verdict::Slower | Verdict::Faster);
         if let (true, Some(b), Some(n)) = (show_lines, d.base, d.new) {
-            for row in line_rows(b, n) {
+            for row in line_rows(b, n, sides) {
                 table.add_row(row);
             }
         }
@@ -317,13 +424,27 @@ pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs) -> String {
         .collect();
     let checked = diffs
         .iter()
-        .filter(|d| matches!(d.verdict, Verdict::Slower | Verdict::Faster | Verdict::Same))
+        .filter(|d| {
+            matches!(
+                d.verdict,
+                Verdict::Slower | Verdict::Faster | Verdict::WithinNoise | Verdict::Same
+            )
+        })
         .count();
     let noise = diffs.iter().filter(|d| d.verdict == Verdict::Noise).count();
+    let within: Vec<&FunctionDiff<'_>> = diffs
+        .iter()
+        .filter(|d| d.verdict == Verdict::WithinNoise)
+        .collect();
+    let within_text = if sides.any() {
+        format!(", {} within sampling noise", within.len())
+    } else {
+        String::new()
+    };
     if slower.is_empty() {
         out.push_str(&format!(
             "OK: no function got slower per call than +{}% ({checked} checked, {noise} below the \
-             noise guards)\n",
+             noise guards{within_text})\n",
             args.threshold
         ));
     } else {
@@ -334,14 +455,35 @@ pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs) -> String {
             args.threshold
         ));
         for d in slower {
+            let (b, n) = per_call_texts(d, sides);
+            let beyond = match d.error {
+                Some(e) => format!(
+                    ", beyond the combined 95% error ± {} by {}",
+                    duration(e),
+                    duration(d.difference() - e)
+                ),
+                None => String::new(),
+            };
             out.push_str(&format!(
-                "  {} {} ({} → {})\n",
+                "  {} {} ({b} → {n}{beyond})\n",
                 d.name(),
                 change_text(d.change),
-                d.base.and_then(per_call).map(duration).unwrap_or_default(),
-                d.new.and_then(per_call).map(duration).unwrap_or_default(),
             ));
         }
+        if !within.is_empty() {
+            out.push_str(&format!("({} within sampling noise)\n", within.len()));
+        }
+    }
+    for d in within {
+        let (b, n) = per_call_texts(d, sides);
+        out.push_str(&format!(
+            "  within sampling noise: {} {} ({b} → {n}): the change, {} per call, is within \
+             the combined 95% error, ± {}\n",
+            d.name(),
+            change_text(d.change),
+            duration(d.difference()),
+            duration(d.error.unwrap_or(0.0)),
+        ));
     }
     out
 }
@@ -366,7 +508,10 @@ fn line_keys(f: &FunctionProfile) -> HashMap<u32, String> {
 
 /// Rows for the lines of a function that ran in both profiles: those with at least 1% of
 /// the function's time or some allocation in either.
-fn line_rows(b: &FunctionProfile, n: &FunctionProfile) -> Vec<[String; 8]> {
+fn line_rows(b: &FunctionProfile, n: &FunctionProfile, sides: &Sides) -> Vec<[String; 8]> {
+    let line_error = |errors: Option<&SampledErrors>, f: &FunctionProfile, l: &LineProfile| {
+        errors.map(|e| e.line_ns(f, l) as f64 / f.calls.max(1) as f64)
+    };
     let (bk, nk) = (line_keys(b), line_keys(n));
     let by_key: HashMap<&str, &LineProfile> = b
         .lines
@@ -420,8 +565,14 @@ fn line_rows(b: &FunctionProfile, n: &FunctionProfile) -> Vec<[String; 8]> {
             String::new(),
             format!("  {number}: {text}"),
             pair(old.map(|l| l.hits), new.map(|l| l.hits)),
-            pb.map(|x| duration(x.0)).unwrap_or_default(),
-            pn.map(|x| duration(x.0)).unwrap_or_default(),
+            time_cell(
+                pb.map(|x| x.0),
+                old.and_then(|l| line_error(sides.base.as_ref(), b, l)),
+            ),
+            time_cell(
+                pn.map(|x| x.0),
+                new.and_then(|l| line_error(sides.new.as_ref(), n, l)),
+            ),
             change,
             pair(pb.map(|x| count(x.1)), pn.map(|x| count(x.1))),
             pair(

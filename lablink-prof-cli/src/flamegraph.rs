@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use inferno::flamegraph::{self, Options};
-use lablink_prof_runtime::profile::Profile;
+use lablink_prof_runtime::profile::{Profile, TimeMode};
+use lablink_prof_runtime::report::units::duration;
 
 use crate::error::CliError;
 use crate::folded::{DEFAULT_MAX_DEPTH, folded_stacks, folded_text};
@@ -76,10 +77,22 @@ pub fn svg(profile: &Profile, stacks: &[(String, u64)], title: &str) -> std::io:
     options.count_name = "ns".to_owned();
     options.name_type = "Line:".to_owned();
     options.hash = true;
-    options.subtitle = Some(format!(
-        "{} profiled functions; width = wall time; frames are function:line",
-        profile.functions.len()
-    ));
+    options.subtitle = Some(
+        if profile.mode == TimeMode::Sampled && !profile.stacks.is_empty() {
+            let samples: u64 = profile.stacks.iter().map(|s| s.samples).sum();
+            format!(
+                "{} profiled functions; the sampled stacks ({samples} samples every {}); width = \
+             wall time; frames are function:line",
+                profile.functions.len(),
+                duration(profile.sample_interval_ns as f64),
+            )
+        } else {
+            format!(
+                "{} profiled functions; width = wall time; frames are function:line",
+                profile.functions.len()
+            )
+        },
+    );
     let mut svg = Vec::new();
     flamegraph::from_lines(&mut options, text.lines(), &mut svg)?;
     Ok(String::from_utf8_lossy(&svg).into_owned())

@@ -1,7 +1,8 @@
 //! Folded stacks (`frame;frame;frame count`, as inferno and FlameGraph read them) with
 //! source lines as frames: `function:line`.
 //!
-//! The profile has no stacks, only per-line times and caller edges; the stacks are rebuilt
+//! A sampled profile holds the stacks its sampler found, and they are drawn as they are
+//! ([`sampled_stacks`]). An exact profile has no stacks, only per-line times and caller edges; the stacks are rebuilt
 //! from the call graph, the way gprof builds its call graph:
 //!
 //! - Roots are functions called from `<root>` (no profiled caller), or from a caller the file
@@ -30,7 +31,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use lablink_prof_runtime::profile::Profile;
+use lablink_prof_runtime::profile::{Profile, TimeMode};
 
 use crate::callgraph::{CallGraph, Caller};
 
@@ -54,8 +55,37 @@ struct LineNode {
     children: Vec<(usize, f64)>,
 }
 
-/// The folded stacks of a profile, sorted, with counts in nanoseconds (zero counts left out).
+/// The folded stacks of a profile, sorted, with counts in nanoseconds (zero counts left out):
+/// a sampled profile's own stacks ([`sampled_stacks`]), else stacks rebuilt from the caller
+/// edges.
 pub fn folded_stacks(profile: &Profile, max_depth: usize) -> Vec<(String, u64)> {
+    if profile.mode == TimeMode::Sampled && !profile.stacks.is_empty() {
+        return sampled_stacks(profile);
+    }
+    rebuilt_stacks(profile, max_depth)
+}
+
+/// The stacks the sampler found, one frame per `function:line`, widths their `time_ns`; the
+/// same stack on several threads is one stack with their times added.
+pub fn sampled_stacks(profile: &Profile) -> Vec<(String, u64)> {
+    let mut out: HashMap<String, u64> = HashMap::new();
+    for s in &profile.stacks {
+        let names: Vec<String> = s
+            .frames
+            .iter()
+            .map(|f| frame_name(&f.function, f.line))
+            .collect();
+        let ns = out.entry(names.join(";")).or_default();
+        *ns = ns.saturating_add(s.time_ns);
+    }
+    let mut stacks: Vec<(String, u64)> = out.into_iter().filter(|(_, ns)| *ns > 0).collect();
+    stacks.sort();
+    stacks
+}
+
+/// Stacks rebuilt from the caller edges, the way gprof builds its call graph (see the module's
+/// docs).
+fn rebuilt_stacks(profile: &Profile, max_depth: usize) -> Vec<(String, u64)> {
     let graph = CallGraph::new(&profile.functions);
     let nodes: Vec<Vec<LineNode>> = (0..profile.functions.len())
         .map(|f| line_nodes(&graph, f))

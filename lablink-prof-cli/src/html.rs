@@ -6,11 +6,14 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use lablink_prof_runtime::profile::{FunctionProfile, Profile};
+use lablink_prof_runtime::profile::{
+    FunctionProfile, LineProfile, Profile, TimeMode, sampled_time_error_ns,
+};
 use lablink_prof_runtime::report::units::{bytes, duration};
 
 use crate::error::CliError;
 use crate::folded::{DEFAULT_MAX_DEPTH, folded_stacks};
+use crate::sampling::{self, SampledErrors};
 use crate::{flamegraph, load, output};
 
 /// Options of `lablink-prof html`.
@@ -174,13 +177,37 @@ pub fn page(profile: &Profile, source: &str, sources: usize) -> String {
             "profiled functions"
         ),
         count(profile.threads.len(), "thread", "threads"),
-        duration(own_total as f64),
+        match SampledErrors::of(profile) {
+            Some(e) => {
+                let samples: u64 = profile.stacks.iter().map(|s| s.samples).sum();
+                sampling::with_error(own_total, sampled_time_error_ns(samples, e.interval_ns))
+            }
+            None => duration(own_total as f64),
+        },
         if profile.heap_counted {
             "counted (exact bytes per line)"
         } else {
             "not counted"
         }
     );
+    let errors = SampledErrors::of(profile);
+    match &errors {
+        Some(e) => {
+            let samples: u64 = profile.stacks.iter().map(|s| s.samples).sum();
+            let _ = writeln!(
+                out,
+                "<p class=\"meta mode\">Mode: sampled, {samples} samples every {}: hits and \
+                 memory are exact; times come from the samples, each with ± its 95% error \
+                 (1.96 × √n × {} for n samples); On-CPU and Off-CPU split a line's time by \
+                 whether its thread ran.</p>",
+                duration(e.interval_ns as f64),
+                duration(e.interval_ns as f64),
+            );
+        }
+        None => {
+            out.push_str("<p class=\"meta mode\">Mode: exact: every hit timed with a clock.</p>\n")
+        }
+    }
     if !profile.heap_counted {
         out.push_str(
             "<p class=\"note\">Memory columns are empty: the program ran without the counting \
@@ -204,13 +231,18 @@ pub fn page(profile: &Profile, source: &str, sources: usize) -> String {
         );
     }
     for (i, f) in profile.functions.iter().take(sources).enumerate() {
-        function_section(&mut out, i, f, profile.heap_counted);
+        function_section(&mut out, i, f, profile.heap_counted, errors.as_ref());
     }
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     out
 }
 
 fn functions_table(out: &mut String, profile: &Profile, own_total: u64, sources: usize) {
+    let errors = SampledErrors::of(profile);
+    let time = |ns: u64, error: &dyn Fn(&SampledErrors) -> u64| match &errors {
+        Some(e) => sampling::with_error(ns, error(e)),
+        None => duration(ns as f64),
+    };
     out.push_str(
         "<h2 id=\"functions\">Functions by time</h2>\n<div class=\"scroll\"><table class=\"functions\">\n<thead><tr>\
          <th class=\"text sortable\">Function</th><th class=\"text sortable\">File</th>\
@@ -246,11 +278,11 @@ fn functions_table(out: &mut String, profile: &Profile, own_total: u64, sources:
             line = f.line,
             c = f.calls,
             cu = f.cumulative_ns,
-            cumulative = duration(f.cumulative_ns as f64),
+            cumulative = time(f.cumulative_ns, &|e| e.cumulative_ns(f)),
             t = f.total_ns,
-            total = duration(f.total_ns as f64),
+            total = time(f.total_ns, &|e| e.total_ns(f)),
             o = f.own_ns,
-            own = duration(f.own_ns as f64),
+            own = time(f.own_ns, &|e| e.own_ns(f)),
             alloc_text = if profile.heap_counted {
                 bytes(alloc)
             } else {
@@ -263,10 +295,15 @@ fn functions_table(out: &mut String, profile: &Profile, own_total: u64, sources:
 }
 
 fn flame_section(out: &mut String, profile: &Profile) {
-    out.push_str(
+    let origin = if profile.mode == TimeMode::Sampled && !profile.stacks.is_empty() {
+        "Stacks are those the sampler found."
+    } else {
+        "Stacks are rebuilt from the caller edges (exact when a function has one caller)."
+    };
+    let _ = writeln!(
+        out,
         "<h2 id=\"flamegraph\">Flame graph</h2>\n<p class=\"meta\">Frames are source lines \
-         (<code>function:line</code>); width is wall time. Stacks are rebuilt from the caller \
-         edges (exact when a function has one caller). Click a frame to zoom.</p>\n",
+         (<code>function:line</code>); width is wall time. {origin} Click a frame to zoom.</p>",
     );
     let stacks = folded_stacks(profile, DEFAULT_MAX_DEPTH);
     let svg = if stacks.is_empty() {
@@ -292,12 +329,39 @@ pub fn inline_svg(svg: &str) -> String {
     }
 }
 
-fn function_section(out: &mut String, i: usize, f: &FunctionProfile, heap: bool) {
+fn function_section(
+    out: &mut String,
+    i: usize,
+    f: &FunctionProfile,
+    heap: bool,
+    errors: Option<&SampledErrors>,
+) {
     let alloc_total: u64 = f.lines.iter().map(|l| l.alloc_bytes).sum();
     let _ = writeln!(out, "<h3 id=\"fn-{i}\">{}</h3>", path_name(&f.name));
+    let total_error = errors.map_or(0, |e| e.total_ns(f));
+    let (total, own) = match errors {
+        Some(e) => (
+            sampling::with_error(f.total_ns, total_error),
+            sampling::with_error(f.own_ns, e.own_ns(f)),
+        ),
+        None => (duration(f.total_ns as f64), duration(f.own_ns as f64)),
+    };
+    let total = if sampling::measured_differs(f, total_error) {
+        format!(
+            "{total} ({} measured under the profiler)",
+            duration(f.measured_ns as f64)
+        )
+    } else {
+        total
+    };
+    let sampled = match errors {
+        Some(e) => format!(" · sampled: {} samples", e.samples(f)),
+        None => String::new(),
+    };
+    let cpu = errors.is_some() && f.lines.iter().any(|l| l.cpu_ns.is_some());
     let _ = writeln!(
         out,
-        "<p class=\"meta\">{}:{} · {} call{}{} · total {} · own {}{}</p>",
+        "<p class=\"meta\">{}:{} · {} call{}{} · total {} · own {}{}{sampled}</p>",
         escape(&f.file),
         f.line,
         f.calls,
@@ -307,20 +371,52 @@ fn function_section(out: &mut String, i: usize, f: &FunctionProfile, heap: bool)
         } else {
             String::new()
         },
-        duration(f.total_ns as f64),
-        duration(f.own_ns as f64),
+        total,
+        own,
         if heap {
             format!(" · allocated {}", bytes(alloc_total))
         } else {
             String::new()
         }
     );
-    out.push_str(
+    let sampled_heads = match (errors.is_some(), cpu) {
+        (false, _) => "",
+        (true, false) => "<th>Samples</th><th title=\"95% bound of the sampling error\">± 95%</th>",
+        (true, true) => {
+            "<th>Samples</th><th title=\"95% bound of the sampling error\">± 95%</th>\
+             <th>On-CPU</th><th>Off-CPU</th>"
+        }
+    };
+    let _ = writeln!(
+        out,
         "<table class=\"source\">\n<thead><tr><th>Line</th><th>Hits</th><th>Time</th>\
          <th>% Time</th><th class=\"text\" title=\"share of the function's time\"></th>\
          <th>Allocated</th><th>Allocs</th><th class=\"text\" title=\"share of the bytes the \
-         function allocated\"></th><th class=\"text\">Source</th></tr></thead>\n<tbody>\n",
+         function allocated\"></th>{sampled_heads}<th class=\"text\">Source</th></tr></thead>\n<tbody>",
     );
+    let sampled_cells = |l: Option<&LineProfile>| -> String {
+        let Some(e) = errors else {
+            return String::new();
+        };
+        let Some(l) = l else {
+            return "<td></td>".repeat(if cpu { 4 } else { 2 });
+        };
+        let mut cells = format!(
+            "<td>{}</td><td>{}</td>",
+            l.samples,
+            escape(&e.line_cell(f, l))
+        );
+        if cpu {
+            let time = |n: Option<u64>| n.map(|n| duration(n as f64)).unwrap_or_default();
+            let _ = write!(
+                cells,
+                "<td>{}</td><td>{}</td>",
+                time(l.cpu_ns),
+                time(l.off_cpu_ns())
+            );
+        }
+        cells
+    };
     // Lines outside the captured source (none in files the runtime writes) still show.
     let last_source = f.line + f.source.len() as u32;
     let mut numbers: Vec<u32> = (f.line..last_source).collect();
@@ -340,7 +436,7 @@ fn function_section(out: &mut String, i: usize, f: &FunctionProfile, heap: bool)
                 let _ = writeln!(
                     out,
                     "<tr><td>{number}</td><td>{}</td><td>{}</td><td>{t:.1}</td>{}\
-                     <td>{}</td><td>{}</td>{}<td class=\"code\">{}</td></tr>",
+                     <td>{}</td><td>{}</td>{}{}<td class=\"code\">{}</td></tr>",
                     l.hits,
                     duration(l.time_ns as f64),
                     bar("t", t, "of the function's time"),
@@ -359,6 +455,7 @@ fn function_section(out: &mut String, i: usize, f: &FunctionProfile, heap: bool)
                     } else {
                         "<td class=\"bar\"></td>".to_owned()
                     },
+                    sampled_cells(Some(l)),
                     escape(text)
                 );
             }
@@ -366,8 +463,9 @@ fn function_section(out: &mut String, i: usize, f: &FunctionProfile, heap: bool)
                 let _ = writeln!(
                     out,
                     "<tr class=\"idle\"><td>{number}</td><td></td><td></td><td></td>\
-                     <td class=\"bar\"></td><td></td><td></td><td class=\"bar\"></td>\
+                     <td class=\"bar\"></td><td></td><td></td><td class=\"bar\"></td>{}\
                      <td class=\"code\">{}</td></tr>",
+                    sampled_cells(None),
                     escape(text)
                 );
             }

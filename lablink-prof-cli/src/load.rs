@@ -11,11 +11,13 @@
 //!    nanoseconds, 8 PiB), a field whose values in one file add up to more than 2^58 (so that
 //!    sums within a file and over up to 64 files cannot overflow), line numbers past the end of
 //!    `u32`, thread indexes above 2^31. An empty profile is refused too: there is
-//!    nothing to show.
+//!    nothing to show; so is a sampled profile without its interval (its times could not be
+//!    given an error bound), and a sampled stack with no frame.
 //! 3. **Warn.** Figures that cannot all be true but can still be shown are reported on stderr
 //!    and kept: primitive calls above calls, cumulative or own time above total time, lines
 //!    whose times do not add up to the function's total, lines outside the function's source,
-//!    a line listed twice.
+//!    a line listed twice; in sampled profiles, a stack frame of a function the profile does not
+//!    hold, on-CPU time above the time, stacks in an exact profile.
 //!
 //! Files written before a field existed get it filled in by the profile model's rules
 //! (`Profile::complete_missing_figures`), so the subcommands can rely on every figure.
@@ -25,7 +27,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use lablink_prof_runtime::profile::{
-    FORMAT_NAME, FORMAT_VERSION, FunctionProfile, LineProfile, Profile,
+    FORMAT_NAME, FORMAT_VERSION, FunctionProfile, LineProfile, Profile, TimeMode,
 };
 use serde::Deserialize;
 
@@ -287,7 +289,9 @@ impl Sums {
         self.add("allocs", l.allocs, &at)?;
         self.add("peak_bytes", l.peak_bytes, &at)?;
         self.add("mem_usage_bytes", l.mem_usage_bytes, &at)?;
-        self.add("wait_ns", l.wait_ns, &at)
+        self.add("wait_ns", l.wait_ns, &at)?;
+        self.add("samples", l.samples, &at)?;
+        self.add("cpu_ns", l.cpu_ns.unwrap_or(0), &at)
     }
 }
 
@@ -319,6 +323,7 @@ pub fn check(profile: &Profile) -> Result<(), String> {
         }
     }
     let mut sums = Sums::default();
+    check_sampled(profile, &mut sums)?;
     for (i, f) in profile.functions.iter().enumerate() {
         let at = || place(i, f);
         let source_end = u32::try_from(f.source.len())
@@ -337,6 +342,8 @@ pub fn check(profile: &Profile) -> Result<(), String> {
         sums.add("total_ns", f.total_ns, &at)?;
         sums.add("cumulative_ns", f.cumulative_ns, &at)?;
         sums.add("own_ns", f.own_ns, &at)?;
+        sums.add("function samples", f.samples, &at)?;
+        sums.add("measured_ns", f.measured_ns, &at)?;
         for l in &f.lines {
             sums.add_line(l, &at)?;
         }
@@ -367,11 +374,79 @@ pub fn check(profile: &Profile) -> Result<(), String> {
     Ok(())
 }
 
+/// Refuses a sampled profile without an interval (its times would have no error bound), and
+/// stacks whose figures or thread are out of range or that have no frame.
+fn check_sampled(profile: &Profile, sums: &mut Sums) -> Result<(), String> {
+    if profile.mode == TimeMode::Sampled && profile.sample_interval_ns == 0 {
+        return Err("it is a sampled profile (\"mode\": \"sampled\") without a \
+                    sample_interval_ns: its times could not be given an error bound"
+            .to_owned());
+    }
+    sums.add("sample_interval_ns", profile.sample_interval_ns, &|| {
+        "sample_interval_ns".to_owned()
+    })?;
+    for (i, s) in profile.stacks.iter().enumerate() {
+        let at = || format!("stacks[{i}]");
+        if s.thread >= MAX_THREAD {
+            return Err(format!(
+                "{}: the thread index {} is out of range (at most 2^31)",
+                at(),
+                s.thread
+            ));
+        }
+        if s.frames.is_empty() {
+            return Err(format!("{}: the stack has no frame", at()));
+        }
+        sums.add("stacks.samples", s.samples, &at)?;
+        sums.add("stacks.time_ns", s.time_ns, &at)?;
+        sums.add("stacks.cpu_ns", s.cpu_ns.unwrap_or(0), &at)?;
+    }
+    Ok(())
+}
+
 /// Figures that cannot all be true, each a sentence naming its place.
 pub fn warnings(profile: &Profile) -> Vec<String> {
     let mut out = Vec::new();
+    if profile.mode == TimeMode::Exact && !profile.stacks.is_empty() {
+        out.push(
+            "an exact profile with sampled stacks: the stacks are ignored (the flame graph and \
+             pprof rebuild stacks from the caller edges)"
+                .to_owned(),
+        );
+    }
+    let names: HashSet<&str> = profile.functions.iter().map(|f| f.name.as_str()).collect();
+    for (i, s) in profile.stacks.iter().enumerate() {
+        if let Some(frame) = s
+            .frames
+            .iter()
+            .find(|fr| !names.contains(fr.function.as_str()))
+        {
+            out.push(format!(
+                "stacks[{i}]: the frame {} is of no function in the profile; drawn as named",
+                quoted(&frame.function)
+            ));
+        }
+        if s.cpu_ns.is_some_and(|cpu| cpu > s.time_ns) {
+            out.push(format!(
+                "stacks[{i}]: cpu_ns ({}) is more than time_ns ({}); its off-CPU time is taken as 0",
+                s.cpu_ns.unwrap_or(0),
+                s.time_ns
+            ));
+        }
+    }
     for (i, f) in profile.functions.iter().enumerate() {
         let at = || place(i, f);
+        for l in &f.lines {
+            if let Some(cpu) = l.cpu_ns.filter(|&cpu| cpu > l.time_ns) {
+                out.push(format!(
+                    "{}: line {}: cpu_ns ({cpu}) is more than time_ns ({}); its off-CPU time is \
+                     shown as 0",
+                    at(),
+                    l.line,
+                    l.time_ns
+                ));
+            }
+        }
         if f.primitive_calls > f.calls {
             out.push(format!(
                 "{}: primitive_calls ({}) is more than calls ({}); shown as recorded",
@@ -459,22 +534,15 @@ fn print_warnings(path: &Path, warnings: &[String]) {
 }
 
 /// Parses the text of a snapshot the caller has read once (a running program may replace the
-/// file at any moment), checks and completes it; also returns the parsed JSON.
+/// file at any moment), checks and completes it.
 ///
 /// # Errors
 /// [`CliError::Input`] naming `path` when the text is not a readable, plausible profile.
-pub fn parse_snapshot(path: &Path, text: &str) -> Result<(Profile, serde_json::Value), CliError> {
+pub fn parse_snapshot(path: &Path, text: &str) -> Result<Profile, CliError> {
     let mut profile = parse(text.as_bytes()).map_err(|problem| CliError::input(path, problem))?;
     check(&profile).map_err(|problem| CliError::input(path, problem))?;
     profile.complete_missing_figures();
-    let value = serde_json::from_str(text)
-        .map_err(|e| CliError::input(path, format!("not valid JSON: {e}")))?;
-    Ok((profile, value))
-}
-
-/// The unsigned integer field `key` of a JSON object, if it is there.
-pub fn optional_u64(object: &serde_json::Value, key: &str) -> Option<u64> {
-    object.get(key).and_then(serde_json::Value::as_u64)
+    Ok(profile)
 }
 
 #[cfg(test)]

@@ -32,15 +32,16 @@
 //!
 //! # Sampled profiles
 //!
-//! [`StackSample`] is the boundary between where stacks come from and how they are written:
-//! a profile recorded by sampling (when the format holds sampled stacks) gives its stacks as
-//! `StackSample`s directly, in place of [`rebuilt_stacks`], and [`encode`] writes them the same
-//! way.
+//! A profile recorded by sampling holds the stacks its sampler found: [`encode_sampled`] writes
+//! one pprof sample per stack, with sample types `samples`/`count`, `time`/`nanoseconds` (the
+//! default) and, when every stack has it, `cpu`/`nanoseconds`, so that `go tool pprof -top`'s
+//! totals are the stacks' sums. Hits are exact counts, not samples of a stack, and stay in the
+//! JSON profile. Both kinds of stacks are written by the same code ([`write_message`]).
 
 use std::collections::HashMap;
 use std::io::Write;
 
-use lablink_prof_runtime::profile::{FunctionProfile, Profile};
+use lablink_prof_runtime::profile::{FunctionProfile, Profile, TimeMode};
 use prost::Message;
 
 use crate::callgraph::{CallGraph, Caller};
@@ -265,7 +266,11 @@ const MIN_SHARE: f64 = 1e-6;
 /// # Errors
 /// None in practice: the encoding goes to memory; an error of the gzip writer is passed on.
 pub fn pprof_gz(profile: &Profile) -> std::io::Result<Vec<u8>> {
-    let message = encode(profile, &rebuilt_stacks(profile));
+    let message = if profile.mode == TimeMode::Sampled && !profile.stacks.is_empty() {
+        encode_sampled(profile)
+    } else {
+        encode(profile, &rebuilt_stacks(profile))
+    };
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&message.encode_to_vec())?;
     gz.finish()
@@ -575,12 +580,94 @@ impl Strings {
 
 /// The pprof message of `profile` with `stacks` as its samples.
 pub fn encode(profile: &Profile, stacks: &[StackSample]) -> proto::Profile {
-    let mut strings = Strings::new();
     let mut value_types = vec![("hits", "count"), ("time", "nanoseconds")];
     if profile.heap_counted {
         value_types.push(("alloc_space", "bytes"));
         value_types.push(("alloc_objects", "count"));
     }
+    let samples: Vec<(&[Frame], Vec<i64>)> = stacks
+        .iter()
+        .map(|stack| {
+            let mut value = vec![to_i64(stack.hits), to_i64(stack.time_ns)];
+            if profile.heap_counted {
+                value.push(to_i64(stack.alloc_bytes));
+                value.push(to_i64(stack.allocs));
+            }
+            (stack.frames.as_slice(), value)
+        })
+        .collect();
+    write_message(
+        profile,
+        &value_types,
+        &samples,
+        "lablink-prof: exact line profile; stacks rebuilt from caller edges, \
+         direct recursion collapsed",
+        ("time", "nanoseconds", 1),
+    )
+}
+
+/// The pprof message of a sampled profile: a sample per stack the sampler found, valued with
+/// its `samples` (count), `time_ns` and, when every stack has it, `cpu_ns` (nanoseconds), so
+/// that pprof's totals are the stacks' sums. A frame whose function the profile does not hold
+/// is written under its name.
+pub fn encode_sampled(profile: &Profile) -> proto::Profile {
+    let index: HashMap<&str, usize> = profile
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .rev()
+        .collect();
+    let cpu = profile.stacks.iter().all(|s| s.cpu_ns.is_some());
+    let mut value_types = vec![("samples", "count"), ("time", "nanoseconds")];
+    if cpu {
+        value_types.push(("cpu", "nanoseconds"));
+    }
+    let frames: Vec<Vec<Frame>> = profile
+        .stacks
+        .iter()
+        .map(|s| {
+            s.frames
+                .iter()
+                .map(|f| match index.get(f.function.as_str()) {
+                    Some(&i) => Frame::Line(i, f.line),
+                    None => Frame::Caller(f.function.clone()),
+                })
+                .collect()
+        })
+        .collect();
+    let samples: Vec<(&[Frame], Vec<i64>)> = profile
+        .stacks
+        .iter()
+        .zip(&frames)
+        .map(|(s, frames)| {
+            let mut value = vec![to_i64(s.samples), to_i64(s.time_ns)];
+            if cpu {
+                value.push(to_i64(s.cpu_ns.unwrap_or(0)));
+            }
+            (frames.as_slice(), value)
+        })
+        .collect();
+    write_message(
+        profile,
+        &value_types,
+        &samples,
+        "lablink-prof: sampled line profile; the sampler's stacks; hits are not in this \
+         file (the JSON profile has them, exact)",
+        ("time", "nanoseconds", profile.sample_interval_ns),
+    )
+}
+
+/// The message: functions, locations and samples (each its frames, outermost first, and its
+/// values, in the order of `value_types`); the default sample type is `time`.
+fn write_message(
+    profile: &Profile,
+    value_types: &[(&str, &str)],
+    samples: &[(&[Frame], Vec<i64>)],
+    comment: &str,
+    (period_type, period_unit, period): (&str, &str, u64),
+) -> proto::Profile {
+    let mut strings = Strings::new();
     let sample_type: Vec<proto::ValueType> = value_types
         .iter()
         .map(|(t, u)| proto::ValueType {
@@ -594,10 +681,10 @@ pub fn encode(profile: &Profile, stacks: &[StackSample]) -> proto::Profile {
     let mut location = Vec::new();
     let mut location_id: HashMap<&Frame, u64> = HashMap::new();
     let mut ids_of_functions: HashMap<usize, u64> = HashMap::new();
-    let mut sample = Vec::with_capacity(stacks.len());
-    for stack in stacks {
-        let mut ids = Vec::with_capacity(stack.frames.len());
-        for frame in stack.frames.iter().rev() {
+    let mut sample = Vec::with_capacity(samples.len());
+    for (frames, value) in samples {
+        let mut ids = Vec::with_capacity(frames.len());
+        for frame in frames.iter().rev() {
             if let Some(&id) = location_id.get(frame) {
                 ids.push(id);
                 continue;
@@ -652,23 +739,18 @@ pub fn encode(profile: &Profile, stacks: &[StackSample]) -> proto::Profile {
             location_id.insert(frame, id);
             ids.push(id);
         }
-        let mut value = vec![to_i64(stack.hits), to_i64(stack.time_ns)];
-        if profile.heap_counted {
-            value.push(to_i64(stack.alloc_bytes));
-            value.push(to_i64(stack.allocs));
-        }
         sample.push(proto::Sample {
             location_id: ids,
-            value,
+            value: value.clone(),
             label: Vec::new(),
         });
     }
-    let comment = vec![strings.get(
-        "lablink-prof: exact line profile; stacks rebuilt from caller edges, \
-         direct recursion collapsed",
-    )];
+    let comment = vec![strings.get(comment)];
     let time = strings.get("time");
-    let nanoseconds = strings.get("nanoseconds");
+    let period_type = proto::ValueType {
+        r#type: strings.get(period_type),
+        unit: strings.get(period_unit),
+    };
     proto::Profile {
         sample_type,
         sample,
@@ -680,11 +762,8 @@ pub fn encode(profile: &Profile, stacks: &[StackSample]) -> proto::Profile {
         keep_frames: 0,
         time_nanos: 0,
         duration_nanos: 0,
-        period_type: Some(proto::ValueType {
-            r#type: time,
-            unit: nanoseconds,
-        }),
-        period: 1,
+        period_type: Some(period_type),
+        period: to_i64(period),
         comment,
         default_sample_type: time,
     }

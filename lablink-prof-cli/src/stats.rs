@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use lablink_prof_runtime::profile::{FunctionProfile, Profile};
+use lablink_prof_runtime::report::units::duration;
 
 use crate::callgraph::{CallGraph, Caller, Edge, EdgeSum, FunctionKey};
 use crate::error::CliError;
@@ -109,6 +110,21 @@ pub fn render(profile: &Profile, args: &StatsArgs) -> String {
         let _ = write!(out, "({primitive} primitive calls) ");
     }
     let _ = writeln!(out, "in {:.3} seconds\n", own as f64 / 1e9);
+    if let Some(errors) = crate::sampling::SampledErrors::of(profile) {
+        let samples: u64 = profile.stacks.iter().map(|s| s.samples).sum();
+        let samples = if samples > 0 {
+            format!("{samples} samples ")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "   Times sampled: {samples}every {}; a time of n samples is within \
+             1.96 × √n × {} of the truth (95%)\n",
+            duration(errors.interval_ns as f64),
+            duration(errors.interval_ns as f64),
+        );
+    }
     if order.is_empty() {
         return out;
     }

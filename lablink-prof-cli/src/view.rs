@@ -9,7 +9,7 @@ use lablink_prof_runtime::profile::{FunctionProfile, Profile};
 use lablink_prof_runtime::report::{self, ReportFormat};
 
 use crate::error::CliError;
-use crate::{load, output};
+use crate::{layouts, load, output};
 use lablink_prof_runtime::model::rules;
 
 /// Options of `lablink-prof view`.
@@ -104,17 +104,16 @@ pub fn run(args: &ViewArgs) -> Result<(), CliError> {
     }
     let profiles = load::load_all(&args.files)?;
     let labels: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
-    if profiles.len() > 1 {
-        let mixed =
-            profiles.iter().any(|p| p.heap_counted) && profiles.iter().any(|p| !p.heap_counted);
-        if mixed {
-            eprintln!(
-                "lablink-prof: note: only some of these profiles counted heap memory; the memory \
-                 columns add up those that did"
-            );
-        }
+    let mixed = profiles.len() > 1
+        && profiles.iter().any(|p| p.heap_counted)
+        && profiles.iter().any(|p| !p.heap_counted);
+    let mut profile = crate::sampling::add_up(profiles, &args.files, &labels)?;
+    if mixed {
+        eprintln!(
+            "lablink-prof: note: only some of these profiles counted heap memory; the memory \
+             columns add up those that did"
+        );
     }
-    let mut profile = rules::add_up(profiles, &labels);
     let layout = match (args.layout, args.unit) {
         (Some(layout), Some(_)) if layout != Layout::Kernprof => {
             eprintln!("lablink-prof: note: --unit applies to the kernprof layout only");
@@ -159,6 +158,12 @@ pub fn render(profile: Profile, args: &ViewArgs, layout: Layout) -> String {
                 .iter()
                 .filter_map(|f| on_thread(f, index))
                 .collect(),
+            stacks: profile
+                .stacks
+                .iter()
+                .filter(|s| s.thread == index)
+                .cloned()
+                .collect(),
             ..profile.clone()
         };
         part = select(part, args);
@@ -188,12 +193,9 @@ fn section_title(title: &str, name: &str) -> String {
 
 fn render_layout(profile: &Profile, layout: Layout, unit: Option<Unit>) -> String {
     match (layout, unit) {
-        (Layout::Kernprof, Some(unit)) if unit != Unit::Ns => {
-            lablink_prof_runtime::report::kernprof::render_with_unit(profile, unit.seconds())
-        }
-        (Layout::Kernprof, _) => report::render(profile, ReportFormat::Kernprof),
-        (Layout::Table, _) => report::render(profile, ReportFormat::Table),
-        (Layout::MemoryProfiler, _) => report::render(profile, ReportFormat::MemoryProfiler),
+        (Layout::Kernprof, unit) => layouts::kernprof(profile, unit.map_or(1e-9, Unit::seconds)),
+        (Layout::Table, _) => layouts::table(profile),
+        (Layout::MemoryProfiler, _) => layouts::memory_profiler(profile),
         (Layout::Json, _) => report::render(profile, ReportFormat::Json),
     }
 }
@@ -272,8 +274,9 @@ fn select(mut profile: Profile, args: &ViewArgs) -> Profile {
     profile
 }
 
-/// Function `f` as thread `thread` saw it, if it recorded there. Own and cumulative time are
-/// not recorded per thread: they are given the thread's share of the function's total time.
+/// Function `f` as thread `thread` saw it, if it recorded there. Own, cumulative and measured
+/// time are not recorded per thread: they are given the thread's share of the function's total
+/// time. (A sampled function's samples and errors come from the thread's own stacks.)
 fn on_thread(f: &FunctionProfile, thread: u32) -> Option<FunctionProfile> {
     let t = f.threads.iter().find(|t| t.thread == thread)?;
     let share = |ns: u64| {
@@ -289,6 +292,7 @@ fn on_thread(f: &FunctionProfile, thread: u32) -> Option<FunctionProfile> {
         total_ns: t.total_ns,
         cumulative_ns: share(f.cumulative_ns),
         own_ns: share(f.own_ns),
+        measured_ns: share(f.measured_ns),
         lines: t.lines.clone(),
         threads: vec![t.clone()],
         ..f.clone()

@@ -45,6 +45,48 @@ fn bad_files(dir: &Path) -> Vec<(PathBuf, &'static str)> {
             "version",
         ),
     ];
+    let sampled = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut p = common::golden_json("sampled_ingest.json");
+        change(&mut p);
+        p.to_string().into_bytes()
+    };
+    let files: Vec<(&str, Vec<u8>, &str)> = files
+        .into_iter()
+        .chain([
+            (
+                "sampled-no-interval.json",
+                sampled(&|p| {
+                    p.as_object_mut().unwrap().remove("sample_interval_ns");
+                }),
+                "a sampled profile (\"mode\": \"sampled\") without a sample_interval_ns",
+            ),
+            (
+                "stack-thread.json",
+                sampled(&|p| p["stacks"][3]["thread"] = (1u64 << 31).into()),
+                "stacks[3]: the thread index 2147483648 is out of range",
+            ),
+            (
+                "stack-no-frame.json",
+                sampled(&|p| p["stacks"][2]["frames"] = serde_json::json!([])),
+                "stacks[2]: the stack has no frame",
+            ),
+            (
+                "stack-samples.json",
+                sampled(&|p| p["stacks"][1]["samples"] = ((1u64 << 53) + 1).into()),
+                "stacks[1]: stacks.samples is 9007199254740993, out of range",
+            ),
+            (
+                "stack-cpu-type.json",
+                sampled(&|p| p["stacks"][0]["cpu_ns"] = "lots".into()),
+                "at stacks[0].cpu_ns: a field is missing or wrong",
+            ),
+            (
+                "mode.json",
+                sampled(&|p| p["mode"] = "statistical".into()),
+                "at mode: a field is missing or wrong: unknown variant `statistical`",
+            ),
+        ])
+        .collect();
     let mut out: Vec<(PathBuf, &str)> = files
         .into_iter()
         .map(|(name, bytes, why)| {
@@ -99,6 +141,7 @@ fn every_subcommand_refuses_every_bad_file() {
         expect_refused(&["flamegraph", f, "-o", out_s], &file, why);
         expect_refused(&["html", f, "-o", out_s], &file, why);
         expect_refused(&["export", "--pstats", f, "-o", out_s], &file, why);
+        expect_refused(&["export", "--pprof", f, "-o", out_s], &file, why);
         assert!(!out.exists(), "an output file was written for {f}");
     }
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{golden_json, run, server, slow_down, write_json};
+use common::{golden_json, one_line_sampled, run, run_in, server, slow_down, write_json};
 
 const LOG: &str = "::log_command";
 
@@ -109,4 +109,109 @@ fn bad_threshold_is_a_usage_error() {
     ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("not a percentage"));
+}
+
+/// `diff` of two one-line sampled profiles, the base with 100 samples of 1 ms, the new with
+/// `samples`, at a threshold of 10%; the files are named `base.json` and `new.json`.
+fn sampled_diff(samples: u64) -> common::Run {
+    let dir = tempfile::tempdir().unwrap();
+    write_json(dir.path(), "base.json", &one_line_sampled(100));
+    write_json(dir.path(), "new.json", &one_line_sampled(samples));
+    run_in(
+        dir.path(),
+        &["diff", "base.json", "new.json", "--threshold", "10%"],
+    )
+}
+
+const SAMPLED_HEADER: &str = "lablink-prof diff: base.json → new.json
+threshold +10% per call; checked: functions with at least 1 calls in both and 1 ms in either
+both profiles are sampled: times carry ± their 95% error, and a change counts only when it \
+exceeds the combined error of both sides (√(base² + new²)); smaller ones are within sampling \
+noise
+
+";
+
+/// 100 → 115 samples: +15% per call, past the 10% threshold, but 1.5 ms a call is within the
+/// combined error: base 1.96 × √100 × 1 ms / 10 calls = 1.96 ms, new 1.96 × √115 ms / 10 =
+/// 2.10 ms, √(1.96² + 2.10²) = 2.87 ms.
+#[test]
+fn a_sampled_change_within_the_sampling_error_is_not_a_regression() {
+    let r = sampled_diff(115);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let expected = SAMPLED_HEADER.to_owned()
+        + " Status        Function / line  Calls / hits     Time/call base      Time/call new  Change  Allocs/call  Alloc/call  
+─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+ within noise  app::work                  10  10.0 ms ± 1.96 ms  11.5 ms ± 2.10 ms  +15.0%            0         0 B  
+
+OK: no function got slower per call than +10% (1 checked, 0 below the noise guards, 1 within sampling noise)
+  within sampling noise: app::work +15.0% (10.0 ms ± 1.96 ms → 11.5 ms ± 2.10 ms): the change, 1.50 ms per call, is within the combined 95% error, ± 2.87 ms
+";
+    assert_eq!(r.stdout, expected);
+}
+
+/// 100 → 160 samples: 6 ms a call slower, beyond the combined error √(1.96² + 2.48²) = 3.16 ms
+/// (new: 1.96 × √160 ms / 10 calls = 2.48 ms) by 2.84 ms: a regression.
+#[test]
+fn a_sampled_change_beyond_the_sampling_error_is_a_regression() {
+    let r = sampled_diff(160);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let expected = SAMPLED_HEADER.to_owned()
+        + " Status  Function / line  Calls / hits     Time/call base      Time/call new  Change  Allocs/call  Alloc/call  
+───────────────────────────────────────────────────────────────────────────────────────────────────────────────
+ SLOWER  app::work                  10  10.0 ms ± 1.96 ms  16.0 ms ± 2.48 ms  +60.0%            0         0 B  
+           2: crunch();             10  10.0 ms ± 1.96 ms  16.0 ms ± 2.48 ms  +60.0%            0         0 B  
+
+FAIL: 1 function slower per call than +10%:
+  app::work +60.0% (10.0 ms ± 1.96 ms → 16.0 ms ± 2.48 ms, beyond the combined 95% error ± 3.16 ms by 2.84 ms)
+";
+    assert_eq!(r.stdout, expected);
+}
+
+/// An exact base against a sampled new profile: only the new side has an error (2.10 ms a
+/// call for 115 samples), and a 1.5 ms change is within it.
+#[test]
+fn an_exact_base_and_a_sampled_new_profile_use_the_sampled_error_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut exact = one_line_sampled(100);
+    exact["mode"] = serde_json::json!("exact");
+    exact.as_object_mut().unwrap().remove("stacks");
+    let base = write_json(dir.path(), "base.json", &exact);
+    let new = write_json(dir.path(), "new.json", &one_line_sampled(115));
+    let r = run(&[
+        "diff",
+        base.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--threshold",
+        "10%",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("the new profile is sampled"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "within sampling noise: app::work +15.0% (10.0 ms → 11.5 ms ± 2.10 ms): the \
+             change, 1.50 ms per call, is within the combined 95% error, ± 2.10 ms"
+        ),
+        "{}",
+        r.stdout
+    );
+    // 100 → 125 samples: 2.5 ms a call, beyond 1.96 × √125 ms / 10 = 2.1913 ms by 308.7 µs.
+    let new = write_json(dir.path(), "new.json", &one_line_sampled(125));
+    let r = run(&[
+        "diff",
+        base.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--threshold",
+        "10%",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("beyond the combined 95% error ± 2.19 ms by 308.7 µs"),
+        "{}",
+        r.stdout
+    );
 }

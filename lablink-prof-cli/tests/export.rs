@@ -366,3 +366,26 @@ fn callers_outside_the_file_have_entries_snakeviz_can_load() {
         serde_json::json!([100, 100, 120_000, 120_000])
     );
 }
+
+/// A sampled profile exports as it is: pstats finds each function with its calls, own and
+/// cumulative times.
+#[test]
+fn a_sampled_profile_exports_its_figures() {
+    let stats = pstats_json(&common::sampled());
+    let s = &stats["stats"];
+    // [primitive calls, calls, own ns, cumulative ns]
+    assert_eq!(
+        s["ingest::run"].as_array().unwrap()[..4],
+        [1, 1, 121_413_000, 415_680_400]
+    );
+    assert_eq!(
+        s["ingest::parse_tree"].as_array().unwrap()[..4],
+        [4, 60, 20_024_200, 294_267_400]
+    );
+    assert_eq!(
+        s["ingest::checksum"].as_array().unwrap()[..4],
+        [32, 32, 274_243_200, 274_243_200]
+    );
+    assert_eq!(stats["total_calls"], 93);
+    assert_eq!(stats["prim_calls"], 37);
+}

@@ -180,3 +180,63 @@ fn nothing_to_draw_is_an_error() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("nothing.json") && r.stderr.contains("no timed lines"));
 }
+
+/// A sampled profile is drawn from its own stacks, one frame per function:line, as wide as
+/// the stack's time: recursion stays as the sampler saw it (three parse_tree:23 frames).
+#[test]
+fn a_sampled_profile_draws_its_own_stacks() {
+    let stacks = folded(&common::sampled());
+    let run = "ingest::run";
+    let parse = "ingest::parse_tree";
+    let deep = format!("{run}:14;{parse}:23;{parse}:23;{parse}:23;{parse}:21");
+    let expected: Vec<(String, u64)> = vec![
+        (format!("{run}:12"), 1_000_700),
+        (format!("{run}:13"), 120_412_300),
+        (format!("{run}:14;{parse}:22"), 6_008_100),
+        (format!("{run}:14;{parse}:23;{parse}:22"), 9_011_900),
+        (
+            format!("{run}:14;{parse}:23;{parse}:23;{parse}:22"),
+            5_004_200,
+        ),
+        (format!("{deep};ingest::checksum:32"), 210_187_400),
+        (format!("{deep};ingest::checksum:33"), 64_055_800),
+    ];
+    assert_eq!(stacks, expected);
+    // The SVG: the root is run's whole time, 415,680,400 ns; the subtitle says where the
+    // stacks come from.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("flame.svg");
+    ok(&[
+        "flamegraph",
+        common::sampled().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let svg = std::fs::read_to_string(out).unwrap();
+    assert!(
+        svg.contains("<title>all (415,680,400 ns, 100%)</title>"),
+        "{svg}"
+    );
+    assert!(
+        svg.contains("the sampled stacks (415 samples every 1.00 ms)"),
+        "{svg}"
+    );
+}
+
+/// The same stack on two threads is one stack with both times.
+#[test]
+fn sampled_stacks_of_two_threads_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = golden_json("sampled_ingest.json");
+    let mut again = p["stacks"][1].clone();
+    again["thread"] = 1.into();
+    p["threads"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({ "index": 1, "name": "worker" }));
+    p["stacks"].as_array_mut().unwrap().push(again);
+    let path = write_json(dir.path(), "two.json", &p);
+    let stacks: HashMap<String, u64> = folded(&path).into_iter().collect();
+    assert_eq!(stacks["ingest::run:13"], 2 * 120_412_300);
+    assert_eq!(stacks.len(), 7);
+}

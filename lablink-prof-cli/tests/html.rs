@@ -137,3 +137,60 @@ fn sources_limit_keeps_every_function_listed() {
     );
     assert!(html.contains("Source tables of the 2 functions with the most cumulative time, of 6"));
 }
+
+/// A sampled profile: the header says the mode and the samples, every time has its 95% error,
+/// the source tables have Samples, ± 95%, On-CPU and Off-CPU, and the flame graph is the
+/// sampler's stacks.
+#[test]
+fn a_sampled_page_says_so_and_shows_on_and_off_cpu_time() {
+    let html = page(&common::sampled());
+    assert!(
+        html.contains(
+            "<p class=\"meta mode\">Mode: sampled, 415 samples every 1.00 ms: hits and memory \
+             are exact; times come from the samples, each with ± its 95% error (1.96 × √n × \
+             1.00 ms for n samples); On-CPU and Off-CPU split a line's time by whether its \
+             thread ran.</p>"
+        ),
+        "{html}"
+    );
+    // All the stacks' 415 samples: ± 1.96 × √415 ms = 39.9 ms.
+    assert!(
+        html.contains("own time of all functions 415.7 ms ± 39.9 ms"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<p class=\"meta\">examples/ingest.rs:30 · 32 calls · total 274.2 ms ± 32.4 ms · \
+             own 274.2 ms ± 32.4 ms · allocated 0 B · sampled: 274 samples</p>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<th>Samples</th><th title=\"95% bound of the sampling error\">± 95%</th>\
+             <th>On-CPU</th><th>Off-CPU</th>"
+        ),
+        "{html}"
+    );
+    // checksum:33 waits on a lock: 64 samples, 64.0558 ms, 1.93 ms of it on a CPU.
+    assert!(
+        html.contains(
+            "<td>64</td><td>15.7 ms</td><td>1.93 ms</td><td>62.1 ms</td>\
+             <td class=\"code\">    let _seen = SEEN.lock().unwrap().insert(h);</td>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("Stacks are those the sampler found."));
+    assert!(html.contains("the sampled stacks (415 samples every 1.00 ms)"));
+}
+
+#[test]
+fn an_exact_page_says_its_mode() {
+    let html = page(&server());
+    assert!(
+        html.contains("<p class=\"meta mode\">Mode: exact: every hit timed with a clock.</p>"),
+        "{html}"
+    );
+    assert!(!html.contains("On-CPU") && !html.contains("± 95%"));
+    assert!(html.contains("Stacks are rebuilt from the caller edges"));
+}

@@ -432,3 +432,81 @@ fn calls_from_outside_the_file_start_under_their_callers_name() {
         (928_680, 928_680)
     );
 }
+
+/// A sampled profile exports the sampler's stacks: pprof's totals are the stacks' sums, for
+/// each sample type: samples, time and on-CPU time.
+#[test]
+fn a_sampled_profile_exports_its_stacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = export(&common::sampled(), dir.path());
+    let profile = golden_json("sampled_ingest.json");
+    let stacks = profile["stacks"].as_array().unwrap();
+    let sum = |key: &str| -> u64 { stacks.iter().map(|s| s[key].as_u64().unwrap()).sum() };
+    let (samples, time, cpu) = (sum("samples"), sum("time_ns"), sum("cpu_ns"));
+    assert_eq!((samples, time, cpu), (415, 415_680_400, 250_293_000));
+
+    let time_top = pprof(&file, &["-top", "-unit=ns", "-sample_index=time"]);
+    assert!(
+        time_top.contains(&format!("accounting for {time}ns, 100% of {time}ns total")),
+        "{time_top}"
+    );
+    let rows = top(&time_top);
+    // flat: the stacks ending in the function; cum: the stacks it is in (once each).
+    assert_eq!(rows["ingest::run"], (1_000_700 + 120_412_300, time));
+    assert_eq!(
+        rows["ingest::parse_tree"],
+        (6_008_100 + 9_011_900 + 5_004_200, 294_267_400)
+    );
+    assert_eq!(rows["ingest::checksum"], (274_243_200, 274_243_200));
+
+    let samples_top = pprof(&file, &["-top", "-sample_index=samples"]);
+    assert!(
+        samples_top.contains(&format!(
+            "accounting for {samples}, 100% of {samples} total"
+        )),
+        "{samples_top}"
+    );
+    let rows = top(&samples_top);
+    assert_eq!(rows["ingest::run"], (121, 415));
+    assert_eq!(rows["ingest::parse_tree"], (20, 294));
+    assert_eq!(rows["ingest::checksum"], (274, 274));
+
+    let cpu_top = pprof(&file, &["-top", "-unit=ns", "-sample_index=cpu"]);
+    assert!(
+        cpu_top.contains(&format!("accounting for {cpu}ns, 100% of {cpu}ns total")),
+        "{cpu_top}"
+    );
+    let rows = top(&cpu_top);
+    assert_eq!(rows["ingest::run"], (1_000_700 + 17_950_000, cpu));
+    assert_eq!(
+        rows["ingest::checksum"],
+        (209_640_000 + 1_930_000, 211_570_000)
+    );
+
+    // Lines: parse_tree:23 is in 288 samples' stacks (9 + 210 + 64 + 5), pprof counting a
+    // stack once however many of its frames are on the line.
+    let lines = top(&pprof(&file, &["-lines", "-top", "-sample_index=samples"]));
+    let line = |name: &str| {
+        lines
+            .iter()
+            .find(|(k, _)| k.starts_with(name))
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("no {name} in {lines:?}"))
+    };
+    assert_eq!(line("ingest::parse_tree examples/ingest.rs:23"), (0, 288));
+    assert_eq!(line("ingest::checksum examples/ingest.rs:33"), (64, 64));
+}
+
+/// Without the on-CPU time on every stack, there is no cpu sample type (a partial sum would
+/// be false).
+#[test]
+fn a_sampled_profile_without_cpu_times_has_no_cpu_sample_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = golden_json("sampled_ingest.json");
+    p["stacks"][0].as_object_mut().unwrap().remove("cpu_ns");
+    let path = common::write_json(dir.path(), "no_cpu.json", &p);
+    let file = export(&path, dir.path());
+    let raw = pprof(&file, &["-raw"]);
+    assert!(raw.contains("samples/count time/nanoseconds"), "{raw}");
+    assert!(!raw.contains("cpu/nanoseconds"), "{raw}");
+}

@@ -318,3 +318,64 @@ fn inconsistent_counts_are_warned_about() {
     // The golden file itself gives no warning.
     assert_eq!(ok(&["stats", server().to_str().unwrap()]).stderr, "");
 }
+
+/// A sampled profile's oddities are named and the profile shown: a frame of a function the
+/// profile does not hold (drawn under its name), on-CPU time above the time (off-CPU shown as
+/// 0), stacks in an exact profile (ignored).
+#[test]
+fn sampled_oddities_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = golden_json("sampled_ingest.json");
+    p["stacks"][0]["frames"][0]["function"] = "ingest::gone".into();
+    p["stacks"][1]["cpu_ns"] = 120_412_301u64.into();
+    function_mut(&mut p, "ingest::checksum")["lines"][2]["cpu_ns"] = 210_187_401u64.into();
+    let path = write_json(dir.path(), "odd.json", &p);
+    let r = ok(&["flamegraph", path.to_str().unwrap(), "--folded", "-o", "-"]);
+    let warn = |what: &str| format!("lablink-prof: warning: {}: {what}\n", path.display());
+    assert!(
+        r.stderr.contains(&warn(
+            "stacks[0]: the frame \"ingest::gone\" is of no function in the profile; drawn as named"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.starts_with("ingest::gone:12 1000700\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains(&warn(
+            "stacks[1]: cpu_ns (120412301) is more than time_ns (120412300); its off-CPU time is taken as 0"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(&warn(
+            "functions[2] (\"ingest::checksum\"): line 32: cpu_ns (210187401) is more than \
+             time_ns (210187400); its off-CPU time is shown as 0"
+        )),
+        "{}",
+        r.stderr
+    );
+    let view = ok(&["view", path.to_str().unwrap(), "-f", "checksum"]);
+    let row = view
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("     32 "))
+        .unwrap();
+    assert!(row.contains(" 76.6 210.2 ms    0 ns "), "{row}");
+
+    let mut exact = golden_json("sampled_ingest.json");
+    exact["mode"] = "exact".into();
+    let path = write_json(dir.path(), "exact.json", &exact);
+    let r = ok(&["stats", path.to_str().unwrap()]);
+    assert!(
+        r.stderr
+            .contains("an exact profile with sampled stacks: the stacks are ignored"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("Times sampled"), "{}", r.stdout);
+}

@@ -129,3 +129,25 @@ fn old_files_get_derived_figures() {
         "        1    0.000    0.000    0.067    0.067 examples/quickstart.rs:17(quickstart::main)"
     );
 }
+
+/// A sampled profile: the table of its figures as they are (the functions' own and cumulative
+/// times), and a line saying the times are sampled and how uncertain they are.
+#[test]
+fn a_sampled_profile_gives_its_table_and_says_it_is_sampled() {
+    let r = ok(&["stats", common::sampled().to_str().unwrap()]);
+    // 1 + 60 + 32 calls, 1 + 4 + 32 primitive; own times 121.4 + 20.0 + 274.2 ms.
+    let expected = "         93 function calls (37 primitive calls) in 0.416 seconds
+
+   Times sampled: 415 samples every 1.00 ms; a time of n samples is within 1.96 × √n × 1.00 ms of the truth (95%)
+
+   Ordered by: cumulative time
+
+   ncalls  tottime  percall  cumtime  percall filename:lineno(function)
+        1    0.121    0.121    0.416    0.416 examples/ingest.rs:10(ingest::run)
+     60/4    0.020    0.000    0.294    0.074 examples/ingest.rs:20(ingest::parse_tree)
+       32    0.274    0.009    0.274    0.009 examples/ingest.rs:30(ingest::checksum)
+
+
+";
+    assert_eq!(r.stdout, expected);
+}

@@ -484,20 +484,23 @@ fn once_follows_a_rewritten_file_and_skips_a_corrupt_version() {
     assert_eq!(lines[&12]["Time"], "1.000");
     assert_eq!(lines[&12]["% Fn"], "66.7");
     assert!(once.text.contains("Total time") && !once.text.contains("Note:"));
-    // Not a sampled profile: no on-CPU/off-CPU columns.
+    // Not a sampled profile: no on-CPU/off-CPU columns, no note on sampling.
     assert!(!once.text.contains("On-CPU"), "{}", once.text);
+    assert!(!once.text.contains("Times sampled"), "{}", once.text);
 }
 
-/// With the sampled mode's `cpu_ns`/`off_cpu_ns` on lines, their interval figures are shown.
+/// With the sampled mode's `cpu_ns` on lines, their on-CPU time and off-CPU time (the rest of
+/// their time, the model's `off_cpu_ns()`) in the interval are shown.
 #[test]
 fn once_shows_on_and_off_cpu_time_of_a_sampled_profile() {
     let sampled = |calls: u64| {
         let mut p: Value = serde_json::from_str(&handle_profile(calls)).unwrap();
         let lines = p["functions"][0]["lines"].as_array_mut().unwrap();
+        // Line 11 takes 1000 ns a call, 700 of them on a CPU; line 12 2000 ns, all on a CPU.
         lines[0]["cpu_ns"] = serde_json::json!(calls * 700);
-        lines[0]["off_cpu_ns"] = serde_json::json!(calls * 300);
         lines[1]["cpu_ns"] = serde_json::json!(calls * 2000);
-        lines[1]["off_cpu_ns"] = serde_json::json!(0);
+        p["mode"] = serde_json::json!("sampled");
+        p["sample_interval_ns"] = serde_json::json!(1_000_000);
         p.to_string()
     };
     let dir = tempfile::tempdir().unwrap();
@@ -527,6 +530,14 @@ fn once_shows_on_and_off_cpu_time_of_a_sampled_profile() {
     assert_eq!(lines[&11]["Off-CPU"], "0.600");
     assert_eq!(lines[&12]["On-CPU"], "4.000");
     assert_eq!(lines[&12]["Off-CPU"], "0.000");
+    assert!(
+        once.text.contains(
+            "\nTimes sampled every 1.00 ms: calls and hits are exact; a time of n samples is \
+             within 1.96 × √n × 1.00 ms of the truth (95%).\n"
+        ),
+        "{}",
+        once.text
+    );
 }
 
 #[test]
@@ -979,7 +990,10 @@ fn the_view_skips_a_corrupt_snapshot_with_a_note() {
         t0 + Duration::from_secs(1),
     );
     let screen = tmux.wait_for("the note", |s| s.contains("note: skipped a snapshot"));
-    assert!(screen.contains("live.json: not valid JSON"), "{screen}");
+    assert!(
+        screen.contains("live.json: not valid JSON: key must be a string (byte 27"),
+        "{screen}"
+    );
     assert!(
         screen.contains("app::handle"),
         "the last figures stay:\n{screen}"
@@ -999,6 +1013,35 @@ fn the_view_skips_a_corrupt_snapshot_with_a_note() {
             .any(|l| l.contains("let buf = vec![0u8; 64];")
                 && l.split_whitespace().take(4).collect::<Vec<_>>()
                     == ["11", "250.0", "250.0", "µs"]),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    assert!(
+        tmux.wait_for("the shell", |s| s.lines().any(|l| l.trim() == "END"))
+            .contains("EXIT=0")
+    );
+}
+
+/// A sampled profile: the view's title says its times are sampled, and how uncertain they are.
+#[test]
+fn the_view_of_a_sampled_profile_says_its_times_are_sampled() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sampled.json");
+    let mut p: Value = serde_json::from_str(&handle_profile(100)).unwrap();
+    p["mode"] = serde_json::json!("sampled");
+    p["sample_interval_ns"] = serde_json::json!(250_000);
+    write_snapshot(&path, &p.to_string(), SystemTime::now());
+    let tmux = Tmux::start(
+        "sampled",
+        170,
+        30,
+        &top_command(&format!("'{}' --refresh 0.2", path.display())),
+    );
+    let screen = tmux.wait_for("the first snapshot", |s| s.contains("app::handle"));
+    assert!(
+        screen.lines().next().is_some_and(|l| l.ends_with(
+            "(time columns)  times sampled every 250.0 µs: ± 1.96 × √n × 250.0 µs for n samples (95%)"
+        )),
         "{screen}"
     );
     tmux.keys(&["q"]);

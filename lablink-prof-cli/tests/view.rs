@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{golden, golden_json, ok, run, server, write_json};
+use common::{golden, golden_json, ok, run, sampled, server, write_json};
 use lablink_prof_runtime::profile::Profile;
 use lablink_prof_runtime::report::{self, ReportFormat, read_json};
 
@@ -361,4 +361,372 @@ fn files_the_runtime_writes_read_back() {
     );
     let folded = ok(&["flamegraph", p, "--folded", "-o", "-"]);
     assert_eq!(folded.stdout, "demo::work:4 100\ndemo::work:5 1400\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sampled profiles
+
+fn sampled_profile() -> Profile {
+    read_json(&sampled()).unwrap()
+}
+
+/// The golden sampled profile is consistent: each line's samples, time and on-CPU time are the
+/// sums over the stacks of the frames on that line (a stack with two frames on a line counts
+/// twice, as exact mode times every recursion level), a function's samples and cumulative
+/// time those of the stacks it is in, its total the sum of its lines.
+#[test]
+fn the_sampled_golden_profile_is_its_stacks() {
+    use std::collections::HashMap;
+    let p = sampled_profile();
+    assert_eq!(p.mode, lablink_prof_runtime::profile::TimeMode::Sampled);
+    assert_eq!(p.sample_interval_ns, 1_000_000);
+    let mut lines: HashMap<(&str, u32), (u64, u64, u64)> = HashMap::new();
+    let mut functions: HashMap<&str, (u64, u64)> = HashMap::new();
+    for s in &p.stacks {
+        for fr in &s.frames {
+            let e = lines.entry((fr.function.as_str(), fr.line)).or_default();
+            e.0 += s.samples;
+            e.1 += s.time_ns;
+            e.2 += s.cpu_ns.unwrap();
+        }
+        let mut names: Vec<&str> = s.frames.iter().map(|f| f.function.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let e = functions.entry(name).or_default();
+            e.0 += s.samples;
+            e.1 += s.time_ns;
+        }
+    }
+    let mut checked = 0;
+    for f in &p.functions {
+        for l in &f.lines {
+            let (samples, time_ns, cpu_ns) = lines
+                .get(&(f.name.as_str(), l.line))
+                .copied()
+                .unwrap_or_default();
+            assert_eq!(
+                (l.samples, l.time_ns),
+                (samples, time_ns),
+                "{}:{}",
+                f.name,
+                l.line
+            );
+            assert_eq!(
+                l.cpu_ns,
+                (samples > 0).then_some(cpu_ns),
+                "{}:{}",
+                f.name,
+                l.line
+            );
+            checked += usize::from(samples > 0);
+        }
+        assert_eq!(
+            (f.samples, f.cumulative_ns),
+            functions[f.name.as_str()],
+            "{}",
+            f.name
+        );
+        assert_eq!(f.total_ns, f.lines.iter().map(|l| l.time_ns).sum::<u64>());
+    }
+    // Every line of every stack is in the lines.
+    assert_eq!(checked, lines.len());
+}
+
+/// The table of a sampled function: its mode, samples and interval, every time with its 95%
+/// error, the samples and the on-CPU/off-CPU split per line. checksum: 274 samples, all in
+/// stacks where it is once: total ± 1.96 × √274 × 1 ms = 32.4 ms; line 32: 210 samples,
+/// ± 28.4 ms, 209.64 ms of 210.1874 ms on a CPU, 547.4 µs off; line 33 (a lock): 1.93 ms on a
+/// CPU, 62.1 ms off; lines no sample found: at most 3 intervals (95%).
+#[test]
+fn a_sampled_table_has_the_mode_the_errors_and_on_and_off_cpu_time() {
+    let r = ok(&["view", sampled().to_str().unwrap(), "-f", "checksum"]);
+    let expected = "\
+Function: ingest::checksum at line 30
+File: examples/ingest.rs
+Calls: 32   Total time: 274.2 ms ± 32.4 ms   Own time: 274.2 ms ± 32.4 ms
+Mode: sampled, 274 samples every 1.00 ms; ± is the 95% bound of the sampling error
+ Line #   Hits Samples     Time     ± 95% Per Hit % Time   On-CPU  Off-CPU Alloc Freed Increment Allocs Peak Mem usage Line Contents
+────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+     30     32       0     0 ns ≤ 3.00 ms    0 ns    0.0                     0 B   0 B       0 B      0  0 B       0 B fn checksum(byt…
+     31     32       0     0 ns ≤ 3.00 ms    0 ns    0.0                     0 B   0 B       0 B      0  0 B       0 B     let mut h =…
+     32 131104     210 210.2 ms   28.4 ms 1.60 µs   76.6 209.6 ms 547.4 µs   0 B   0 B       0 B      0  0 B       0 B     for b in by…
+     33     32      64  64.1 ms   15.7 ms 2.00 ms   23.4  1.93 ms  62.1 ms   0 B   0 B       0 B      0  0 B       0 B     let _seen =…
+     34     32       0     0 ns ≤ 3.00 ms    0 ns    0.0                     0 B   0 B       0 B      0  0 B       0 B     h
+     35                                                                                                                }
+
+";
+    assert_eq!(r.stdout, expected);
+}
+
+/// Recursion: parse_tree's line 23 has 3 frames in the 274 samples under checksum and 2 in 5,
+/// so its error counts Σ m² n = 9 + 9 × 274 + 4 × 5 = 2495 samples: 1.96 × √2495 ms = 97.9 ms,
+/// not 1.96 × √841 ms = 56.8 ms. Its total: Σ m² n = 4471, ± 131.1 ms; its own time (stacks
+/// ending in it, 20 samples): ± 8.77 ms.
+#[test]
+fn a_recursive_line_counts_its_error_over_every_level() {
+    let r = ok(&["view", sampled().to_str().unwrap(), "-f", "parse_tree"]);
+    assert!(
+        r.stdout
+            .contains("Calls: 60   Total time: 1.14 s ± 131.1 ms   Own time: 20.0 ms ± 8.77 ms\n"),
+        "{}",
+        r.stdout
+    );
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("     23 "))
+        .unwrap();
+    assert!(
+        row.starts_with(
+            "     23   28     841 841.7 ms   97.9 ms  30.1 ms   74.1 653.5 ms 188.3 ms"
+        ),
+        "{row}"
+    );
+}
+
+/// kernprof's and memory_profiler's layouts keep their columns: the text is the runtime's for
+/// the same function, with one line more after its header.
+#[test]
+fn sampled_kernprof_and_memory_profiler_layouts_add_one_header_line() {
+    let mut p = sampled_profile();
+    p.functions.retain(|f| f.name == "ingest::checksum");
+    p.stacks.clear();
+    // The runtime's columns as it prints an exact profile; the view adds its mode line.
+    p.mode = lablink_prof_runtime::profile::TimeMode::Exact;
+    let kernprof = ok(&[
+        "view",
+        sampled().to_str().unwrap(),
+        "-f",
+        "checksum",
+        "--layout",
+        "kernprof",
+    ]);
+    let mode = "Mode: sampled, 274 samples every 1.00 ms; Total time ± 0.0324438 s (the 95% \
+                bound of the sampling error)\n";
+    let runtime = report::render(&p, ReportFormat::Kernprof);
+    let at = runtime.find("\n\nLine #").unwrap() + 1;
+    assert_eq!(
+        kernprof.stdout,
+        format!("{}{mode}{}", &runtime[..at], &runtime[at..])
+    );
+    let memory = ok(&[
+        "view",
+        sampled().to_str().unwrap(),
+        "-f",
+        "checksum",
+        "--layout",
+        "memory_profiler",
+    ]);
+    let mode = "Mode: sampled, 274 samples every 1.00 ms (ingest::checksum); hits and memory are \
+                exact, times are sampled (not shown here)\n";
+    let runtime = report::render(&p, ReportFormat::MemoryProfiler);
+    let at = runtime.find('\n').unwrap() + 1;
+    assert_eq!(
+        memory.stdout,
+        format!("{}{mode}{}", &runtime[..at], &runtime[at..])
+    );
+}
+
+/// measured_ns is shown beside the total only when it differs much: run's 421.0 ms is within
+/// the 39.9 ms error of 415.7 ms; at three times the total it is shown, in every layout.
+#[test]
+fn measured_time_is_shown_when_it_differs_much_from_the_total() {
+    let r = ok(&["view", sampled().to_str().unwrap(), "-f", "ingest::run"]);
+    assert!(
+        r.stdout
+            .contains("Calls: 1   Total time: 415.7 ms ± 39.9 ms   Own time: 121.4 ms ± 21.6 ms\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("measured"), "{}", r.stdout);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = golden_json("sampled_ingest.json");
+    common::function_mut(&mut p, "ingest::run")["measured_ns"] = 1_247_041_200u64.into();
+    let path = write_json(dir.path(), "measured.json", &p);
+    let r = ok(&["view", path.to_str().unwrap(), "-f", "ingest::run"]);
+    assert!(
+        r.stdout.contains(
+            "Total time: 415.7 ms ± 39.9 ms (1.25 s measured under the profiler)   Own time"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = ok(&[
+        "view",
+        path.to_str().unwrap(),
+        "-f",
+        "ingest::run",
+        "-u",
+        "ms",
+    ]);
+    assert!(
+        r.stdout
+            .contains("Total time: 0.41568 s\nMeasured under the profiler: 1.24704 s\nFile:"),
+        "{}",
+        r.stdout
+    );
+
+    // An exact profile: shown past 1.5 times, as the runtime's header with the measured time.
+    let mut p = golden_json("lablink_server.json");
+    let f = common::function_mut(&mut p, "::log_command");
+    let total = f["total_ns"].as_u64().unwrap();
+    f["measured_ns"] = (total * 3 / 2).into();
+    let path = write_json(dir.path(), "exact.json", &p);
+    let r = ok(&["view", path.to_str().unwrap(), "-f", "log_command"]);
+    assert!(!r.stdout.contains("measured"), "{}", r.stdout);
+    let f = common::function_mut(&mut p, "::log_command");
+    f["measured_ns"] = (total * 3 / 2 + 1).into();
+    let path = write_json(dir.path(), "exact.json", &p);
+    let r = ok(&["view", path.to_str().unwrap(), "-f", "log_command"]);
+    assert!(
+        r.stdout
+            .contains("Total time: 3.14 ms (4.71 ms measured under the profiler)"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("Mode:"), "{}", r.stdout);
+}
+
+/// Two sampled profiles add up: samples, times, on-CPU times and stacks, the interval kept,
+/// the second file's stacks on its own (renumbered) thread.
+#[test]
+fn sampled_profiles_add_up_with_their_stacks() {
+    let one = sampled_profile();
+    let s = sampled();
+    let r = ok(&[
+        "view",
+        s.to_str().unwrap(),
+        s.to_str().unwrap(),
+        "--layout",
+        "json",
+    ]);
+    let two: Profile = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(two.mode, lablink_prof_runtime::profile::TimeMode::Sampled);
+    assert_eq!(two.sample_interval_ns, 1_000_000);
+    assert_eq!(two.stacks.len(), 2 * one.stacks.len());
+    for (a, b) in one.stacks.iter().zip(&two.stacks[one.stacks.len()..]) {
+        assert_eq!(b.thread, 1);
+        assert_eq!(
+            (&b.frames, b.samples, b.time_ns, b.cpu_ns),
+            (&a.frames, a.samples, a.time_ns, a.cpu_ns)
+        );
+    }
+    let c = two.function("ingest::checksum").unwrap();
+    assert_eq!((c.samples, c.total_ns), (548, 548_486_400));
+    let l = c.line(33).unwrap();
+    assert_eq!(
+        (l.samples, l.time_ns, l.cpu_ns),
+        (128, 128_111_600, Some(3_860_000))
+    );
+    // The table's errors are the sum's: 548 samples, 1.96 × √548 ms = 45.9 ms.
+    let r = ok(&[
+        "view",
+        s.to_str().unwrap(),
+        s.to_str().unwrap(),
+        "-f",
+        "checksum",
+    ]);
+    assert!(
+        r.stdout.contains("Total time: 548.5 ms ± 45.9 ms")
+            && r.stdout
+                .contains("Mode: sampled, 548 samples every 1.00 ms"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_sampled_and_an_exact_profile_are_not_added() {
+    let r = run(&[
+        "view",
+        sampled().to_str().unwrap(),
+        server().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "lablink-prof: error: {}: its times are exact, those of {} are sampled: sampled and \
+             exact times cannot be added up (one is a count of samples with an error bound, the \
+             other a clock's reading); view them one at a time\n",
+            server().display(),
+            sampled().display()
+        )
+    );
+}
+
+#[test]
+fn sampled_profiles_of_different_intervals_are_not_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = golden_json("sampled_ingest.json");
+    p["sample_interval_ns"] = 250_000u64.into();
+    let path = write_json(dir.path(), "fast.json", &p);
+    let r = run(&["view", sampled().to_str().unwrap(), path.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "lablink-prof: error: {}: it was sampled every 250.0 µs, {} every 1.00 ms: profiles \
+             sampled at different intervals cannot be added up (their error bounds differ)\n",
+            path.display(),
+            sampled().display()
+        )
+    );
+}
+
+/// Per thread, a sampled function's samples and errors are those of the thread's stacks, and
+/// its measured time its share: two copies of the profile give two threads, each with the
+/// figures of one copy (274 samples, ± 32.4 ms, measured 274.4 ms not shown).
+#[test]
+fn sampled_per_thread_sections_have_each_threads_samples() {
+    let s = sampled();
+    let r = ok(&[
+        "view",
+        s.to_str().unwrap(),
+        s.to_str().unwrap(),
+        "--per-thread",
+        "-f",
+        "checksum",
+    ]);
+    let header = "Calls: 32   Total time: 274.2 ms ± 32.4 ms   Own time: 274.2 ms ± 32.4 ms\n\
+                  Mode: sampled, 274 samples every 1.00 ms; ± is the 95% bound of the sampling \
+                  error\n";
+    assert_eq!(r.stdout.matches(header).count(), 2, "{}", r.stdout);
+    assert!(!r.stdout.contains("measured"), "{}", r.stdout);
+}
+
+/// `--layout json` keeps a sampled profile whole: mode, interval, stacks, samples, on-CPU times.
+#[test]
+fn a_sampled_profile_round_trips_through_the_json_layout() {
+    let r = ok(&["view", sampled().to_str().unwrap(), "--layout", "json"]);
+    let again: Profile = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(again, sampled_profile());
+}
+
+/// A measured time of 0 means nothing was taken out: adding it to a file that has one counts
+/// its total. run: 421,003,917 measured in one file, none (415,680,400) in the other.
+#[test]
+fn adding_counts_a_missing_measured_time_as_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = golden_json("sampled_ingest.json");
+    common::function_mut(&mut p, "ingest::run")
+        .as_object_mut()
+        .unwrap()
+        .remove("measured_ns");
+    let path = write_json(dir.path(), "unmeasured.json", &p);
+    let r = ok(&[
+        "view",
+        sampled().to_str().unwrap(),
+        path.to_str().unwrap(),
+        "--layout",
+        "json",
+    ]);
+    let sum: Profile = serde_json::from_str(&r.stdout).unwrap();
+    let run = sum.function("ingest::run").unwrap();
+    assert_eq!((run.total_ns, run.measured_ns), (831_360_800, 836_684_317));
+    // parse_tree has none in either: still none.
+    assert_eq!(sum.function("ingest::parse_tree").unwrap().measured_ns, 0);
 }

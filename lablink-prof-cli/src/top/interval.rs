@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use lablink_prof_runtime::profile::{FunctionProfile, LineProfile};
+use lablink_prof_runtime::profile::{FunctionProfile, LineProfile, TimeMode};
 
 use super::source::{SampledLine, SampledLines, Snapshot};
 
@@ -123,6 +123,8 @@ pub struct Interval {
     pub heap_counted: bool,
     /// Whether any line has sampled on-CPU/off-CPU times.
     pub sampled: bool,
+    /// The sampler's interval, when the later snapshot is of the sampled mode.
+    pub sample_interval_ns: Option<u64>,
     /// The functions, in the order the caller sorts them.
     pub functions: Vec<FunctionInterval>,
 }
@@ -243,6 +245,8 @@ impl Interval {
             restarted,
             heap_counted: after.profile.heap_counted,
             sampled: !after.sampled.is_empty(),
+            sample_interval_ns: (after.profile.mode == TimeMode::Sampled)
+                .then_some(after.profile.sample_interval_ns),
             functions,
         }
     }

@@ -355,6 +355,12 @@ fn row(cells: Vec<String>) -> Row<'static> {
     }))
 }
 
+/// The title's note for a sampled profile: its times are samples, with their error.
+fn sampled_title(interval_ns: u64) -> String {
+    let every = units::duration(interval_ns as f64);
+    format!("  times sampled every {every}: ± 1.96 × √n × {every} for n samples (95%)")
+}
+
 fn header(cells: &[&'static str]) -> Row<'static> {
     row(cells.iter().map(|c| (*c).to_owned()).collect())
         .style(Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED))
@@ -393,6 +399,13 @@ fn draw(frame: &mut Frame<'_>, app: &mut App) {
                 Style::new().add_modifier(Modifier::BOLD),
             ),
             Span::raw(format!("  sorted by {sort}  ({columns} columns)")),
+            Span::raw(
+                app.interval
+                    .as_ref()
+                    .and_then(|i| i.sample_interval_ns)
+                    .map(sampled_title)
+                    .unwrap_or_default(),
+            ),
         ])),
         title,
     );
@@ -659,6 +672,7 @@ mod tests {
             restarted: false,
             heap_counted: true,
             sampled: false,
+            sample_interval_ns: None,
             functions: Vec::new(),
         }
     }

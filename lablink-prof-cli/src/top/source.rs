@@ -47,8 +47,8 @@ impl FileStamp {
     }
 }
 
-/// A line's sampled on-CPU and off-CPU times (`cpu_ns`, `off_cpu_ns` in the file), present
-/// only in profiles recorded in the sampled mode.
+/// A line's sampled on-CPU and off-CPU times (the model's `LineProfile::cpu_ns` and
+/// `LineProfile::off_cpu_ns()`), present only in profiles recorded in the sampled mode.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SampledLine {
     /// Time on a CPU, in nanoseconds.
@@ -85,20 +85,16 @@ impl Snapshot {
             .ok_or_else(|| CliError::input(path, "cannot read it: no such file"))?;
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::input(path, format!("cannot read it: {e}")))?;
-        let (profile, json) = load::parse_snapshot(path, &text)?;
+        let profile = load::parse_snapshot(path, &text)?;
         let mut sampled = HashMap::new();
-        for f in json["functions"].as_array().into_iter().flatten() {
-            let name = f["name"].as_str().unwrap_or_default();
-            for l in f["lines"].as_array().into_iter().flatten() {
-                let times = SampledLine {
-                    cpu_ns: load::optional_u64(l, "cpu_ns"),
-                    off_cpu_ns: load::optional_u64(l, "off_cpu_ns"),
-                };
-                if let (Some(line), true) = (
-                    load::optional_u64(l, "line"),
-                    times != SampledLine::default(),
-                ) {
-                    sampled.insert((name.to_owned(), line as u32), times);
+        for f in &profile.functions {
+            for l in &f.lines {
+                if l.cpu_ns.is_some() {
+                    let times = SampledLine {
+                        cpu_ns: l.cpu_ns,
+                        off_cpu_ns: l.off_cpu_ns(),
+                    };
+                    sampled.insert((f.name.clone(), l.line), times);
                 }
             }
         }

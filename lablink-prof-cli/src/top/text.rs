@@ -107,6 +107,14 @@ pub fn render(
             "Memory columns: not measured (the program has no counting allocator)."
         );
     }
+    if let Some(every) = interval.sample_interval_ns {
+        let every = lablink_prof_runtime::report::units::duration(every as f64);
+        let _ = writeln!(
+            out,
+            "Times sampled every {every}: calls and hits are exact; a time of n samples is \
+             within 1.96 × √n × {every} of the truth (95%)."
+        );
+    }
     let sampled_header: &[&str] = if interval.sampled {
         &["On-CPU", "Off-CPU"]
     } else {

@@ -15,7 +15,13 @@ pub struct Run {
 
 /// Runs `lablink-prof` with `args`.
 pub fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    run_in(Path::new("."), args)
+}
+
+/// Runs `lablink-prof` with `args` in the directory `dir`.
+pub fn run_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_lablink-prof"))
+        .current_dir(dir)
         .args(args)
         .output()
         .expect("the lablink-prof binary runs");
@@ -89,4 +95,32 @@ pub fn slow_down(profile: &mut serde_json::Value, name: &str, factor: f64) {
             scale(&mut line["time_ns"]);
         }
     }
+}
+
+/// The sampled profile: three functions (one recursive, one a callee), on-CPU and off-CPU
+/// time, the sampler's stacks, an interval of 1 ms.
+pub fn sampled() -> PathBuf {
+    golden("sampled_ingest.json")
+}
+
+/// A sampled profile of one function, `app::work`, 10 calls, one line (2) that `samples`
+/// samples of 1 ms found, all of them on a CPU, in one stack.
+pub fn one_line_sampled(samples: u64) -> serde_json::Value {
+    let ns = samples * 1_000_000;
+    serde_json::json!({
+        "format": "lablink-prof", "version": 1, "mode": "sampled",
+        "sample_interval_ns": 1_000_000,
+        "threads": [{ "index": 0, "name": "main" }],
+        "functions": [{
+            "name": "app::work", "file": "src/app.rs", "line": 1, "calls": 10,
+            "total_ns": ns, "samples": samples,
+            "source": ["fn work() {", "    crunch();", "}"],
+            "lines": [{ "line": 2, "hits": 10, "time_ns": ns, "samples": samples, "cpu_ns": ns }],
+            "callers": [{ "caller": "<root>", "calls": 10, "time_ns": ns }]
+        }],
+        "stacks": [{
+            "thread": 0, "frames": [{ "function": "app::work", "line": 2 }],
+            "samples": samples, "time_ns": ns, "cpu_ns": ns
+        }]
+    })
 }

@@ -13,35 +13,34 @@ use crate::model::{Profile, ReportError};
 
 pub use crate::base::NO_HEAP_NOTE;
 
-/// What a function's header adds about how its times were obtained, if anything: in sampled
-/// mode the samples, the interval and the 95% error of the function's time; in either mode, the
-/// time measured under the profiler where it differs much from the reported one (the recorder's
-/// own cost taken out). Empty for an exact profile that needs neither.
+/// The header line of a function of a sampled profile: its samples, the interval and the 95%
+/// error of its time (`Mode: sampled, 274 samples every 1.00 ms; times ± 32.4 ms (95%)`).
+/// Empty for an exact profile.
 pub fn time_note(profile: &Profile, f: &crate::model::FunctionProfile) -> String {
     use crate::model::{TimeMode, sampled_time_error_ns};
-    let mut note = String::new();
-    if profile.mode == TimeMode::Sampled {
-        let interval = profile.sample_interval_ns;
-        note.push_str(&format!(
-            "Mode: sampled, {} {} at {}; times ± {} (95%)",
-            f.samples,
-            if f.samples == 1 { "sample" } else { "samples" },
-            units::duration(interval as f64),
-            units::duration(sampled_time_error_ns(f.samples, interval) as f64),
-        ));
+    if profile.mode != TimeMode::Sampled {
+        return String::new();
     }
-    // Shown where taking the recorder's cost out changed the total by more than a quarter.
-    if f.measured_ns > 0 && f.measured_ns.abs_diff(f.total_ns) * 4 > f.total_ns.max(1) {
-        if !note.is_empty() {
-            note.push_str("; ");
-        }
-        note.push_str(&format!(
-            "{} measured under the profiler, {} of it the recorder's own work",
-            units::duration(f.measured_ns as f64),
-            units::duration(f.measured_ns.saturating_sub(f.total_ns) as f64),
-        ));
+    let interval = profile.sample_interval_ns;
+    format!(
+        "Mode: sampled, {} {} every {}; times ± {} (95%)",
+        f.samples,
+        if f.samples == 1 { "sample" } else { "samples" },
+        units::duration(interval as f64),
+        units::duration(sampled_time_error_ns(f.samples, interval) as f64),
+    )
+}
+
+/// Whether a function's total measured under the profiler (`measured_ns`) differs much from
+/// its reported total: by more than half of the smaller, or, with an error bound, by more than
+/// the error. Reports then show both.
+pub fn measured_differs(f: &crate::model::FunctionProfile, error_ns: u64) -> bool {
+    if f.measured_ns == 0 {
+        return false;
     }
-    note
+    let (a, b) = (f.measured_ns as f64, f.total_ns as f64);
+    let ratio = a.max(b) / a.min(b).max(1.0);
+    ratio > 1.5 || (error_ns > 0 && f.measured_ns.abs_diff(f.total_ns) > error_ns)
 }
 
 /// A report layout.

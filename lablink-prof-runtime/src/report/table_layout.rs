@@ -25,22 +25,42 @@ pub fn render(profile: &Profile) -> String {
     out
 }
 
-/// Renders one function of an exact profile: its header, then a row per source line.
+/// Renders one function as it stands: its header, then a row per source line (the header
+/// says nothing of the mode or of the time measured under the profiler; `render` adds those).
 pub fn function(f: &FunctionProfile, heap: bool) -> String {
     let profile = Profile {
         heap_counted: heap,
         ..Profile::empty()
     };
-    function_of(&profile, f)
+    lines_of(&profile, f, String::new())
 }
 
 /// Renders one function of `profile`: its header, then a row per source line. In a sampled
 /// profile the header gives the samples and the error of the times, and lines whose on-CPU time
-/// is known show it beside the off-CPU time.
+/// is known show it beside the off-CPU time; where the time measured under the profiler differs
+/// much from the total, the header gives both.
 pub fn function_of(profile: &Profile, f: &FunctionProfile) -> String {
+    let error = match profile.mode {
+        crate::model::TimeMode::Sampled => {
+            crate::model::sampled_time_error_ns(f.samples, profile.sample_interval_ns)
+        }
+        crate::model::TimeMode::Exact => 0,
+    };
+    let measured = if super::measured_differs(f, error) {
+        format!(
+            " ({} measured under the profiler)",
+            duration(f.measured_ns as f64)
+        )
+    } else {
+        String::new()
+    };
+    lines_of(profile, f, measured)
+}
+
+fn lines_of(profile: &Profile, f: &FunctionProfile, measured: String) -> String {
     let heap = profile.heap_counted;
     let mut out = format!(
-        "Function: {} at line {}\nFile: {}\nCalls: {}   Total time: {}   Own time: {}\n",
+        "Function: {} at line {}\nFile: {}\nCalls: {}   Total time: {}{measured}   Own time: {}\n",
         f.name,
         f.line,
         f.file,

@@ -1,0 +1,276 @@
+//! The layouts of `view`, as the runtime prints them at exit, with what a saved profile can
+//! hold beyond that:
+//!
+//! - a sampled profile gets, in the table layout, its mode, samples and interval in each
+//!   function's header, every time with its 95% error bound, and Samples, On-CPU and Off-CPU
+//!   columns; in the kernprof and memory_profiler layouts, whose columns people and scripts
+//!   read, one header line more per function and nothing else;
+//! - a function whose total measured under the profiler (`measured_ns`) differs much from its
+//!   total gets both in its header (see [`sampling::measured_differs`]).
+//!
+//! An exact profile without such a function prints exactly the runtime's report.
+
+use std::fmt::Write;
+
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use lablink_prof_runtime::profile::{FunctionProfile, LineProfile, Profile};
+use lablink_prof_runtime::report::units::{bytes, duration, g, signed_bytes};
+use lablink_prof_runtime::report::{self, ReportFormat, kernprof, memory_profiler, table_layout};
+
+use crate::sampling::{self, SampledErrors};
+
+/// comfy-table's preset of the runtime's table: one rule under the header, nothing else.
+const HEADER_RULE_ONLY: &str = "     ─ ─           ";
+
+/// The width the tables are made to fit.
+const WIDTH: usize = 120;
+
+/// The default table layout.
+pub fn table(profile: &Profile) -> String {
+    let errors = SampledErrors::of(profile);
+    let mut out = String::new();
+    for f in &profile.functions {
+        match &errors {
+            Some(errors) => out.push_str(&sampled_function(f, profile.heap_counted, errors)),
+            None => {
+                let mut text = table_layout::function(f, profile.heap_counted);
+                if sampling::measured_differs(f, 0) {
+                    let plain = format!("Total time: {}", duration(f.total_ns as f64));
+                    let both = format!("{plain} ({})", measured(f));
+                    text = text.replacen(&plain, &both, 1);
+                }
+                out.push_str(&text);
+            }
+        }
+        out.push('\n');
+    }
+    if !profile.heap_counted && !profile.functions.is_empty() {
+        out.push_str(report::NO_HEAP_NOTE);
+        out.push('\n');
+    }
+    out
+}
+
+fn measured(f: &FunctionProfile) -> String {
+    format!(
+        "{} measured under the profiler",
+        duration(f.measured_ns as f64)
+    )
+}
+
+/// kernprof's layout in units of `unit_s` seconds: the runtime's, with a `Mode:` line after
+/// each sampled function's `Function:` line and a `Measured under the profiler:` line after a
+/// `Total time:` that differs much from it.
+pub fn kernprof(profile: &Profile, unit_s: f64) -> String {
+    let errors = SampledErrors::of(profile);
+    let mut out = format!("Timer unit: {} s\n\n", g(unit_s, 6));
+    for f in &profile.functions {
+        let one = Profile {
+            functions: vec![f.clone()],
+            stacks: Vec::new(),
+            ..Profile::empty()
+        };
+        let text = kernprof::render_with_unit(&one, unit_s);
+        let body = text.split_once("\n\n").map_or(text.as_str(), |(_, b)| b);
+        let error = errors.as_ref().map_or(0, |e| e.total_ns(f));
+        for (i, line) in body.split_inclusive('\n').enumerate() {
+            out.push_str(line);
+            if i == 0 && sampling::measured_differs(f, error) {
+                let _ = writeln!(
+                    out,
+                    "Measured under the profiler: {} s",
+                    g(f.measured_ns as f64 * 1e-9, 6)
+                );
+            }
+            if i == 2
+                && let Some(errors) = &errors
+            {
+                let _ = writeln!(
+                    out,
+                    "{}; Total time ± {} s (the 95% bound of the sampling error)",
+                    sampling::mode_line(errors, f),
+                    g(error as f64 * 1e-9, 6)
+                );
+            }
+        }
+    }
+    out
+}
+
+/// memory_profiler's layout: the runtime's, with a `Mode:` line after each sampled function's
+/// `Filename:` line (its memory figures are exact; it shows no time).
+pub fn memory_profiler(profile: &Profile) -> String {
+    let Some(errors) = SampledErrors::of(profile) else {
+        return report::render(profile, ReportFormat::MemoryProfiler);
+    };
+    let mut out = String::new();
+    if !profile.heap_counted {
+        out.push_str(report::NO_HEAP_NOTE);
+        out.push_str("\n\n");
+    }
+    for f in &profile.functions {
+        let one = Profile {
+            functions: vec![f.clone()],
+            heap_counted: true,
+            stacks: Vec::new(),
+            ..Profile::empty()
+        };
+        let text = memory_profiler::render(&one);
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            out.push_str(line);
+            if i == 0 {
+                let _ = writeln!(
+                    out,
+                    "{} ({}); hits and memory are exact, times are sampled (not shown here)",
+                    sampling::mode_line(&errors, f),
+                    f.name
+                );
+            }
+        }
+    }
+    out
+}
+
+/// One function of a sampled profile in the table layout.
+fn sampled_function(f: &FunctionProfile, heap: bool, errors: &SampledErrors) -> String {
+    let total_error = errors.total_ns(f);
+    let mut total = sampling::with_error(f.total_ns, total_error);
+    if sampling::measured_differs(f, total_error) {
+        total = format!("{total} ({})", measured(f));
+    }
+    let mut out = format!(
+        "Function: {} at line {}\nFile: {}\nCalls: {}   Total time: {total}   Own time: {}\n{}; \
+         ± is the 95% bound of the sampling error\n",
+        f.name,
+        f.line,
+        f.file,
+        f.calls,
+        sampling::with_error(f.own_ns, errors.own_ns(f)),
+        sampling::mode_line(errors, f),
+    );
+    let cpu = f.lines.iter().any(|l| l.cpu_ns.is_some());
+    let mut header = vec![
+        "Line #", "Hits", "Samples", "Time", "± 95%", "Per Hit", "% Time",
+    ];
+    if cpu {
+        header.extend(["On-CPU", "Off-CPU"]);
+    }
+    let wait = f.is_async;
+    if wait {
+        header.push("Wait");
+    }
+    if heap {
+        header.extend(["Alloc", "Freed", "Increment", "Allocs", "Peak", "Mem usage"]);
+    }
+    header.push("Line Contents");
+    let numeric = header.len() - 1;
+
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (i, contents) in f.source.iter().enumerate() {
+        let number = f.line + i as u32;
+        let mut row = vec![number.to_string()];
+        match f.line(number) {
+            Some(l) => row.extend(cells(l, f, errors, cpu, heap, wait)),
+            None => row.extend(std::iter::repeat_n(String::new(), numeric - 1)),
+        }
+        row.push(contents.replace('\t', "    ").trim_end().to_owned());
+        rows.push(row);
+    }
+    let fixed: usize = (0..numeric)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+                + 1
+        })
+        .sum();
+    let room = WIDTH.saturating_sub(fixed + 2).max(16);
+    for row in &mut rows {
+        if let Some(contents) = row.last_mut()
+            && contents.chars().count() > room
+        {
+            *contents = contents.chars().take(room - 1).collect::<String>() + "…";
+        }
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(HEADER_RULE_ONLY)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    for row in rows {
+        table.add_row(row);
+    }
+    for c in 0..=numeric {
+        if let Some(column) = table.column_mut(c) {
+            column.set_padding((1, 0));
+            if c < numeric {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+    }
+    for line in table.to_string().lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn cells(
+    l: &LineProfile,
+    f: &FunctionProfile,
+    errors: &SampledErrors,
+    cpu: bool,
+    heap: bool,
+    wait: bool,
+) -> Vec<String> {
+    let percent = if f.total_ns > 0 {
+        100.0 * l.time_ns as f64 / f.total_ns as f64
+    } else {
+        0.0
+    };
+    let per_hit = if l.hits > 0 {
+        duration(l.time_ns as f64 / l.hits as f64)
+    } else {
+        String::new()
+    };
+    let mut row = vec![
+        if l.hits > 0 {
+            l.hits.to_string()
+        } else {
+            String::new()
+        },
+        l.samples.to_string(),
+        duration(l.time_ns as f64),
+        errors.line_cell(f, l),
+        per_hit,
+        format!("{percent:.1}"),
+    ];
+    if cpu {
+        row.push(l.cpu_ns.map(|n| duration(n as f64)).unwrap_or_default());
+        row.push(
+            l.off_cpu_ns()
+                .map(|n| duration(n as f64))
+                .unwrap_or_default(),
+        );
+    }
+    if wait {
+        row.push(if l.wait_ns > 0 {
+            duration(l.wait_ns as f64)
+        } else {
+            String::new()
+        });
+    }
+    if heap {
+        row.extend([
+            bytes(l.alloc_bytes),
+            bytes(l.freed_bytes),
+            signed_bytes(l.net_bytes),
+            l.allocs.to_string(),
+            bytes(l.peak_bytes),
+            bytes(l.mem_usage_bytes),
+        ]);
+    }
+    row
+}
