@@ -2,7 +2,7 @@
 
 use lablink_prof::line_profile;
 
-/// kernprof's reference loop (../shared/reference-output.md), in Rust.
+/// kernprof's reference loop (docs/reference-output.md), in Rust.
 #[line_profile]
 fn work(n: u64) -> u64 {
     let mut acc = 0u64;
