@@ -133,17 +133,7 @@ impl SampledErrors {
     }
 }
 
-/// Whether a function's total measured under the profiler (`measured_ns`) differs so much from
-/// its total that both must be shown: by more than 1.5 times, or by more than the total's 95%
-/// sampling error in a sampled profile.
-pub fn measured_differs(f: &FunctionProfile, error_ns: u64) -> bool {
-    if f.measured_ns == 0 {
-        return false;
-    }
-    let (a, b) = (f.measured_ns as f64, f.total_ns as f64);
-    let ratio = a.max(b) / a.min(b).max(1.0);
-    ratio > 1.5 || (error_ns > 0 && f.measured_ns.abs_diff(f.total_ns) > error_ns)
-}
+pub use lablink_prof_runtime::report::measured_differs;
 
 /// `1.14 s ± 66.1 ms`: a time and its 95% error bound.
 pub fn with_error(ns: u64, error_ns: u64) -> String {
