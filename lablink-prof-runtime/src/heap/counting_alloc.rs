@@ -393,8 +393,8 @@ unsafe fn unpaired_dealloc<A: GlobalAlloc>(ptr: *mut u8, layout: Layout, inner: 
 
 /// Runs `f` with this thread's allocations and frees counted in `DISCARD`, which nothing reads;
 /// returns what `f` returned and the thread's own slot pointer (`DISCARD` itself if this was
-/// already set aside, null if the thread has no slot yet).
-fn set_aside<T>(f: impl FnOnce() -> T) -> (T, *const HeapSlot) {
+/// already uncounted, null if the thread has no slot yet).
+fn uncounted_keeping_slot<T>(f: impl FnOnce() -> T) -> (T, *const HeapSlot) {
     let own = SLOT.replace(&DISCARD);
     let fast = FAST.replace(ptr::null());
     let paired = PAIRED.replace(ptr::null());
@@ -412,18 +412,21 @@ fn set_aside<T>(f: impl FnOnce() -> T) -> (T, *const HeapSlot) {
 /// thread), which must show on no line, in no heap region and in no Mem usage. The recorder's
 /// memory is reported on its own (`recorder_bytes`).
 pub(crate) fn uncounted<T>(f: impl FnOnce() -> T) -> T {
-    set_aside(f).0
+    uncounted_keeping_slot(f).0
 }
 
-/// Runs a call of the wrapped allocator, with this thread's counting turned aside if the
-/// allocator is `reentrant`, and returns the thread's own slot to count the call in, or `None`
+/// Runs a call of the wrapped allocator, uncounted if the allocator is `reentrant` (what it
+/// allocates for itself is not the program's), and returns the thread's own slot to count the call in, or `None`
 /// if this call is itself nested in one being served.
 #[inline(always)]
-fn aside<T>(reentrant: bool, call: impl FnOnce() -> T) -> (T, Option<&'static HeapSlot>) {
+fn inner_call_uncounted<T>(
+    reentrant: bool,
+    call: impl FnOnce() -> T,
+) -> (T, Option<&'static HeapSlot>) {
     if !reentrant {
         return (call(), Some(slot_for_allocator()));
     }
-    let (result, own) = set_aside(call);
+    let (result, own) = uncounted_keeping_slot(call);
     if ptr::eq(own, &DISCARD) {
         return (result, None);
     }
@@ -505,7 +508,7 @@ impl<A: GlobalAlloc> CountingAlloc<A> {
         // SAFETY: the caller's promise, passed on.
         let call = || unsafe { call_inner(&self.inner, layout, zeroed) };
         if self.reentrant {
-            let (p, slot) = aside(true, call);
+            let (p, slot) = inner_call_uncounted(true, call);
             if let (false, Some(slot)) = (p.is_null(), slot) {
                 counted_alloc(slot, p, size);
             }
@@ -620,7 +623,8 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if self.reentrant {
             // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is passed on.
-            let ((), slot) = aside(true, || unsafe { self.inner.dealloc(ptr, layout) });
+            let ((), slot) =
+                inner_call_uncounted(true, || unsafe { self.inner.dealloc(ptr, layout) });
             if let Some(slot) = slot {
                 counted_free(slot, ptr, layout.size());
             }
@@ -646,7 +650,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, which is passed on.
-        let (p, slot) = aside(self.reentrant, || unsafe {
+        let (p, slot) = inner_call_uncounted(self.reentrant, || unsafe {
             self.inner.realloc(ptr, layout, new_size)
         });
         if let (false, Some(slot)) = (p.is_null(), slot) {
