@@ -450,7 +450,7 @@ fn inner_call_uncounted<T>(
 pub struct CountingAlloc<A = System> {
     inner: A,
     /// Whether `inner` may allocate through the global allocator while serving a call (dhat
-    /// does), so that its own allocations must be set aside. The system allocator does not.
+    /// does), so that its own allocations must go uncounted. The system allocator does not.
     reentrant: bool,
 }
 
