@@ -1,4 +1,5 @@
-//! Reports: the default table, kernprof's and memory_profiler's layouts, and JSON files.
+//! Reports: the default table, kernprof's and memory_profiler's layouts. JSON files are the profile
+//! model's (`model::json`), re-exported here.
 
 pub mod kernprof;
 pub mod memory_profiler;
