@@ -201,7 +201,7 @@ fn cross_thread(seed: u64) -> u64 {
                 let batch = (0..40)
                     .map(|_| {
                         let size = 8 << (rng.next() % 10);
-                        if rng.next() % 2 == 0 {
+                        if rng.next().is_multiple_of(2) {
                             Block::Text("x".repeat(size))
                         } else {
                             Block::Bytes(vec![1u8; size])
@@ -346,11 +346,10 @@ fn main() {
                     .collect()
             };
             println!("  {name:<13} System {:8.2} ms", ms(0));
-            for v in 1..VARIANTS.len() {
+            for (v, variant) in VARIANTS.iter().enumerate().skip(1) {
                 println!(
-                    "  {:<13} {:<24} {:8.2} ms  {}",
+                    "  {:<13} {variant:<24} {:8.2} ms  {}",
                     "",
-                    VARIANTS[v],
                     ms(v),
                     ratio_with_interval(&ratios(v))
                 );

@@ -13,6 +13,7 @@ pub(crate) mod line_attribution;
 pub(crate) mod live_blocks;
 pub(crate) mod mem_usage;
 pub(crate) mod open_regions;
+pub(crate) mod process_tracking;
 pub(crate) mod slot_release;
 
 pub(crate) use counting_alloc::*;

@@ -37,6 +37,9 @@
 //! - `wait_ns` (on lines of `async fn`s, when not 0): time the task spent suspended at an
 //!   `.await` on the line; it is not part of `time_ns` or `total_ns`.
 //!
+//! - `heap_tracking` (only with `LABLINK_PROFILE_HEAP=track`): live blocks by line for the
+//!   whole process, see [`HeapTracking`](crate::model::HeapTracking).
+//!
 //! Fields are only ever added within a version; readers ignore fields they do not know.
 
 use serde::{Deserialize, Serialize};
@@ -65,6 +68,9 @@ pub struct Profile {
     pub threads: Vec<ThreadInfo>,
     /// The functions that ran, by total time, longest first.
     pub functions: Vec<FunctionProfile>,
+    /// Live blocks by line for the whole process, when `LABLINK_PROFILE_HEAP=track` was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heap_tracking: Option<crate::model::HeapTracking>,
 }
 
 /// A thread that recorded.
@@ -196,6 +202,7 @@ impl Profile {
             overhead_ns_per_hit: 0.0,
             threads: Vec::new(),
             functions: Vec::new(),
+            heap_tracking: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Reports: the default table, kernprof's and memory_profiler's layouts, and JSON files.
 
+pub mod heap_tracking;
 pub mod kernprof;
 pub mod memory_profiler;
 pub mod table_layout;

@@ -16,6 +16,8 @@ use crate::model::{
 use crate::recorder::line_table::{LineSlot, LineTable};
 use crate::recorder::registry;
 
+mod heap_tracking;
+
 /// Raw tick sums of one line, before conversion.
 #[derive(Debug, Default, Clone, Copy)]
 struct RawLine {
@@ -233,5 +235,6 @@ pub fn snapshot() -> Profile {
     drop(registry);
     rules::set_own_times(&mut profile.functions);
     rules::sort_by_time(&mut profile.functions);
+    profile.heap_tracking = heap_tracking::read();
     profile
 }
