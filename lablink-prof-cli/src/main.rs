@@ -13,6 +13,7 @@ mod export;
 mod flamegraph;
 mod folded;
 mod html;
+mod leak_diff;
 mod load;
 mod marshal;
 mod output;

@@ -124,7 +124,11 @@ pub fn run(args: &ViewArgs) -> Result<(), CliError> {
         (None, Some(_)) => Layout::Kernprof,
         (None, None) => Layout::Table,
     };
-    let text = render(&profile, args, layout);
+    let mut text = render(&profile, args, layout);
+    if let (Some(tracking), false) = (&profile.heap_tracking, layout == Layout::Json) {
+        text.push('\n');
+        text.push_str(&report::heap_tracking::render(tracking, None));
+    }
     output::stdout(text.as_bytes())
 }
 
