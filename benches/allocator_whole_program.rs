@@ -24,6 +24,9 @@
 //! the slower. A figure is the median of the rounds' ratios to `System`, with a 95% bootstrap
 //! interval.
 //!
+//! With `LABLINK_PROFILING=1 LABLINK_PROFILE_HEAP=track` in the environment, the counting
+//! variant also tracks every block by line for the whole process: the cost of tracking.
+//!
 //! `cargo bench --bench allocator_whole_program` (about two minutes). Run without `--bench`
 //! (as `cargo test --benches` does), it runs two rounds as a check, which also asserts that the
 //! counting allocator counted the workload's allocations.
@@ -311,9 +314,39 @@ fn dispatch_cost() -> (f64, f64) {
     (median(shim), median(direct))
 }
 
+/// `LP_WHOLE_PROGRAM_ONLY=VARIANT,WORKLOAD,THREADS,RUNS` (indexes into `VARIANTS` and
+/// `WORKLOADS`): runs that alone, for `perf stat` / `perf record` of one variant.
+fn only(spec: &str, text: &str) {
+    let n: Vec<usize> = spec
+        .split(',')
+        .map(|x| x.trim().parse().expect("VARIANT,WORKLOAD,THREADS,RUNS"))
+        .collect();
+    let [variant, workload, threads, runs] = n[..] else {
+        panic!("LP_WHOLE_PROGRAM_ONLY=VARIANT,WORKLOAD,THREADS,RUNS");
+    };
+    VARIANT.store(variant as u8, Relaxed);
+    let start = Instant::now();
+    for run in 0..runs {
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                s.spawn(move || black_box(run_workload(workload, text, (run * 7 + t) as u64)));
+            }
+        });
+    }
+    println!(
+        "{} {} on {threads} thread(s): {runs} runs in {:.1} ms",
+        VARIANTS[variant],
+        WORKLOADS[workload],
+        start.elapsed().as_secs_f64() * 1e3
+    );
+}
+
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let text = json_text();
+    if let Ok(spec) = std::env::var("LP_WHOLE_PROGRAM_ONLY") {
+        return only(&spec, &text);
+    }
     let rounds = if measuring { 61 } else { 2 };
     let warm_up = if measuring { 3 } else { 0 };
     if !measuring {
@@ -326,6 +359,12 @@ fn main() {
             "the counting variant counted the strings workload: {stats}"
         );
         assert_eq!(stats.net_bytes, 0, "the workload drops everything: {stats}");
+    }
+    if lablink_prof::diagnostics::heap_is_tracked() {
+        println!(
+            "LABLINK_PROFILE_HEAP=track: the counting variant tracks every block by line \
+             (outside profiled code here)"
+        );
     }
     let (shim, direct) = dispatch_cost();
     println!(

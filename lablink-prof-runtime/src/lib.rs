@@ -95,6 +95,10 @@ pub mod diagnostics {
         THREAD_SLOTS, is_installed as heap_is_counted, process_live_bytes,
     };
     pub use crate::heap::live_blocks::CAPACITY as LEAK_TRACKING_CAPACITY;
+    pub use crate::heap::process_tracking::{
+        BLOCK_CAPACITY as HEAP_TRACKING_BLOCKS, LINE_CAPACITY as HEAP_TRACKING_LINES,
+        is_on as heap_is_tracked,
+    };
     pub use crate::recorder::calibration::{compensation, set_compensation};
     pub use crate::recorder::registry::recorder_bytes;
 }

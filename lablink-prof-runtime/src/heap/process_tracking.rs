@@ -73,9 +73,9 @@ static BLOCKS: AtomicPtr<BlockEntry> = AtomicPtr::new(ptr::null_mut());
 static LINES: AtomicPtr<LineCounters> = AtomicPtr::new(ptr::null_mut());
 /// The next free line index.
 static NEXT_LINE: AtomicU32 = AtomicU32::new(FIRST_LINE);
-/// The process's live heap, as tracking sees it, and its high-water mark.
+/// The process's live heap, as tracking sees it, and its high-water mark. (Its blocks are the
+/// lines' added up when read: one atomic add fewer per allocation and per free.)
 static LIVE: AtomicI64 = AtomicI64::new(0);
-static LIVE_BLOCKS: AtomicI64 = AtomicI64::new(0);
 static PEAK: AtomicI64 = AtomicI64::new(0);
 /// Whether `PEAK` has risen since the lines' figures were last copied aside.
 static PEAK_PENDING: AtomicBool = AtomicBool::new(false);
@@ -86,9 +86,14 @@ static COPIED_TOTAL: AtomicI64 = AtomicI64::new(0);
 /// Blocks that found no room in the table.
 static UNPLACED: AtomicU64 = AtomicU64::new(0);
 
-/// Whether tracking is on.
+/// Whether the whole process's heap is tracked by line (`LABLINK_PROFILE_HEAP=track`).
+///
+/// ```
+/// // Off unless the environment asked for it before the program started.
+/// let _ = lablink_prof_runtime::diagnostics::heap_is_tracked();
+/// ```
 #[inline(always)]
-pub(crate) fn is_on() -> bool {
+pub fn is_on() -> bool {
     ON.load(Relaxed)
 }
 
@@ -139,7 +144,6 @@ pub(crate) fn start(live_bytes: i64, live_blocks: i64) -> Result<(), String> {
     outside.live_bytes.store(live_bytes, Relaxed);
     outside.live_blocks.store(live_blocks, Relaxed);
     LIVE.store(live_bytes, Relaxed);
-    LIVE_BLOCKS.store(live_blocks, Relaxed);
     PEAK.store(live_bytes, Relaxed);
     PEAK_PENDING.store(true, Relaxed);
     ON.store(true, Release);
@@ -160,10 +164,17 @@ fn block(index: usize) -> &'static BlockEntry {
     unsafe { &*BLOCKS.load(Relaxed).add(index) }
 }
 
+/// A block's place in the table: its 16-byte granule within its 64 MiB window of the address
+/// space, moved by a scrambled number of that window. Blocks near each other in memory stay near
+/// each other in the table, so the table is read in the order the heap is (scrambling every
+/// address measured 2.2x to 3.4x `System` on whole programs, nearly all of it in the cache miss
+/// on the entry); glibc's thread arenas, which start on 64 MiB boundaries, do not fall on the
+/// same places.
 #[inline(always)]
 fn place_of(addr: usize) -> usize {
-    ((addr >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BLOCK_CAPACITY.trailing_zeros()))
-        & (BLOCK_CAPACITY - 1)
+    const WINDOW_BITS: u32 = BLOCK_CAPACITY.trailing_zeros() + 4;
+    let window = (addr >> WINDOW_BITS).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 24;
+    ((addr >> 4) ^ window) & (BLOCK_CAPACITY - 1)
 }
 
 /// The line index of line slot `slot` of `site`, giving the function its range of indexes on
@@ -212,7 +223,6 @@ fn on_alloc_by(addr: usize, size: usize, index: u32) {
     let l = line(index);
     l.live_bytes.fetch_add(size as i64, Relaxed);
     l.live_blocks.fetch_add(1, Relaxed);
-    LIVE_BLOCKS.fetch_add(1, Relaxed);
     let live = LIVE.fetch_add(size as i64, Relaxed) + size as i64;
     if live > PEAK.load(Relaxed) {
         PEAK.fetch_max(live, Relaxed);
@@ -276,7 +286,6 @@ pub(crate) fn on_free(addr: usize, size: usize) -> u32 {
     let l = line(index);
     l.live_bytes.fetch_sub(size as i64, Relaxed);
     l.live_blocks.fetch_sub(1, Relaxed);
-    LIVE_BLOCKS.fetch_sub(1, Relaxed);
     LIVE.fetch_sub(size as i64, Relaxed);
     index
 }
@@ -361,10 +370,13 @@ pub(crate) fn read() -> Option<TrackedHeap> {
     };
     let used = NEXT_LINE.load(Relaxed).min(LINE_CAPACITY as u32);
     let counted_live_bytes = crate::heap::process_live_bytes() as i64;
+    let live_blocks = (OUTSIDE..used)
+        .map(|i| line(i).live_blocks.load(Relaxed))
+        .sum();
     Some(crate::heap::uncounted(|| TrackedHeap {
         counted_live_bytes,
         live_bytes: LIVE.load(Relaxed),
-        live_blocks: LIVE_BLOCKS.load(Relaxed),
+        live_blocks,
         peak_bytes: PEAK.load(Relaxed),
         at_peak_total: COPIED_TOTAL.load(Relaxed),
         outside: read_line(OUTSIDE),
