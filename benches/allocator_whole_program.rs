@@ -10,6 +10,9 @@
 //! 64-byte `alloc` and `dealloc` pair through `std::alloc` (the shim, the dispatch, `System`)
 //! against the same pair through `System` directly.
 //!
+//! A fourth variant runs the counting allocator with the workload called from a
+//! `#[line_profile]` function, recording on: the path allocations take inside profiled code.
+//!
 //! The workloads, each unlike the others:
 //! - **strings**: a map of 60,000 string keys with vector values is built, cloned, regrouped in a
 //!   `HashMap`, its upper-cased keys sorted, and everything dropped;
@@ -50,7 +53,14 @@ static STATS_ALLOC: StatsAlloc<System> = StatsAlloc::system();
 /// The variant the global allocator dispatches to: an index into `VARIANTS`.
 static VARIANT: AtomicU8 = AtomicU8::new(0);
 
-const VARIANTS: [&str; 3] = ["System", "CountingAlloc::system()", "stats_alloc"];
+const VARIANTS: [&str; 4] = [
+    "System",
+    "CountingAlloc::system()",
+    "stats_alloc",
+    "CountingAlloc, profiled call",
+];
+/// `VARIANTS.len()`.
+const V: usize = VARIANTS.len();
 
 /// The global allocator: `System`, `COUNTING` or `STATS_ALLOC`, as `VARIANT` says.
 struct Dispatch;
@@ -64,7 +74,7 @@ unsafe impl GlobalAlloc for Dispatch {
         unsafe {
             match VARIANT.load(Relaxed) {
                 0 => System.alloc(layout),
-                1 => COUNTING.alloc(layout),
+                1 | 3 => COUNTING.alloc(layout),
                 _ => STATS_ALLOC.alloc(layout),
             }
         }
@@ -76,7 +86,7 @@ unsafe impl GlobalAlloc for Dispatch {
         unsafe {
             match VARIANT.load(Relaxed) {
                 0 => System.alloc_zeroed(layout),
-                1 => COUNTING.alloc_zeroed(layout),
+                1 | 3 => COUNTING.alloc_zeroed(layout),
                 _ => STATS_ALLOC.alloc_zeroed(layout),
             }
         }
@@ -88,7 +98,7 @@ unsafe impl GlobalAlloc for Dispatch {
         unsafe {
             match VARIANT.load(Relaxed) {
                 0 => System.dealloc(ptr, layout),
-                1 => COUNTING.dealloc(ptr, layout),
+                1 | 3 => COUNTING.dealloc(ptr, layout),
                 _ => STATS_ALLOC.dealloc(ptr, layout),
             }
         }
@@ -100,7 +110,7 @@ unsafe impl GlobalAlloc for Dispatch {
         unsafe {
             match VARIANT.load(Relaxed) {
                 0 => System.realloc(ptr, layout, new_size),
-                1 => COUNTING.realloc(ptr, layout, new_size),
+                1 | 3 => COUNTING.realloc(ptr, layout, new_size),
                 _ => STATS_ALLOC.realloc(ptr, layout, new_size),
             }
         }
@@ -232,6 +242,14 @@ fn cross_thread(seed: u64) -> u64 {
 
 const WORKLOADS: [&str; 3] = ["strings", "parser", "cross-thread"];
 
+/// A workload run from a `#[line_profile]` function with recording on: the calling thread's
+/// allocations take the counting allocator's path inside profiled code, which keeps the heap's
+/// peak for the line (threads the workload starts are not in a profiled call).
+#[lablink_prof::line_profile]
+fn profiled_workload(workload: usize, text: &str, seed: u64) -> u64 {
+    run_workload(workload, text, seed)
+}
+
 fn run_workload(workload: usize, text: &str, seed: u64) -> u64 {
     match workload {
         0 => strings(seed),
@@ -242,8 +260,8 @@ fn run_workload(workload: usize, text: &str, seed: u64) -> u64 {
 
 /// One round: each workload under each variant on `threads` threads at once, in an order that
 /// rotates with `round`. Returns `[workload][variant]` times, the slowest thread's.
-fn round(threads: usize, round: usize, text: &str) -> [[Duration; 3]; 3] {
-    let mut times = [[Duration::ZERO; 3]; 3];
+fn round(threads: usize, round: usize, text: &str) -> [[Duration; V]; 3] {
+    let mut times = [[Duration::ZERO; V]; 3];
     let barrier = Barrier::new(threads);
     for (workload, row) in times.iter_mut().enumerate() {
         for k in 0..VARIANTS.len() {
@@ -256,7 +274,12 @@ fn round(threads: usize, round: usize, text: &str) -> [[Duration; 3]; 3] {
                         s.spawn(move || {
                             barrier.wait();
                             let start = Instant::now();
-                            black_box(run_workload(workload, text, (round * 7 + t) as u64));
+                            let seed = (round * 7 + t) as u64;
+                            if variant == 3 {
+                                black_box(profiled_workload(workload, text, seed));
+                            } else {
+                                black_box(run_workload(workload, text, seed));
+                            }
                             start.elapsed()
                         })
                     })
@@ -329,7 +352,14 @@ fn only(spec: &str, text: &str) {
     for run in 0..runs {
         std::thread::scope(|s| {
             for t in 0..threads {
-                s.spawn(move || black_box(run_workload(workload, text, (run * 7 + t) as u64)));
+                s.spawn(move || {
+                    let seed = (run * 7 + t) as u64;
+                    if variant == 3 {
+                        black_box(profiled_workload(workload, text, seed))
+                    } else {
+                        black_box(run_workload(workload, text, seed))
+                    }
+                });
             }
         });
     }
@@ -343,6 +373,8 @@ fn only(spec: &str, text: &str) {
 
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
+    lablink_prof::enable();
+    lablink_prof::skip_exit_report();
     let text = json_text();
     if let Ok(spec) = std::env::var("LP_WHOLE_PROGRAM_ONLY") {
         return only(&spec, &text);
@@ -372,7 +404,7 @@ fn main() {
          System directly {direct:.2} ns (median of 41 alternating runs)"
     );
     for threads in [1, 2] {
-        let all: Vec<[[Duration; 3]; 3]> = (0..warm_up + rounds)
+        let all: Vec<[[Duration; V]; 3]> = (0..warm_up + rounds)
             .map(|r| round(threads, r, &text))
             .skip(warm_up)
             .collect();
@@ -387,7 +419,7 @@ fn main() {
             println!("  {name:<13} System {:8.2} ms", ms(0));
             for (v, variant) in VARIANTS.iter().enumerate().skip(1) {
                 println!(
-                    "  {:<13} {variant:<24} {:8.2} ms  {}",
+                    "  {:<13} {variant:<28} {:8.2} ms  {}",
                     "",
                     ms(v),
                     ratio_with_interval(&ratios(v))

@@ -60,6 +60,12 @@ fn line<'a>(t: &'a HeapTracking, tag: &str) -> Option<&'a TrackedLine> {
 
 /// The child program: every figure checked while it runs.
 fn child() {
+    // On Linux tracking starts before `main`, before any recorded call could start it.
+    #[cfg(target_os = "linux")]
+    assert!(
+        lablink_prof::diagnostics::heap_is_tracked(),
+        "tracking started before main"
+    );
     leak_three();
     let t = tracking();
     let leaks = line(&t, "leaks").expect("the leaking line is tracked");
