@@ -37,6 +37,78 @@ fn make_block() -> Vec<u8> {
     vec![7u8; 777] // handed over
 }
 
+/// Each call allocates `n` blocks of 100 bytes on one line.
+#[allow(clippy::vec_box)] // each block is its own allocation, which is the point
+#[line_profile]
+fn make_blocks(n: usize) -> Vec<Box<[u8; 100]>> {
+    let mut blocks = Vec::with_capacity(n); // the holder
+    for _ in 0..n {
+        blocks.push(Box::new([3u8; 100])); // many threads
+    }
+    blocks
+}
+
+/// Four threads allocate 1,000 blocks each on one profiled line and hand them to four others,
+/// which free every other one while the first ones go on allocating: the line keeps exactly the
+/// 2,000 blocks not freed, wherever they were freed.
+fn many_threads_allocate_and_free_across() {
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<Box<[u8; 100]>>>();
+    let rx = std::sync::Mutex::new(rx);
+    let kept = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let tx = tx.clone();
+            s.spawn(move || {
+                for _ in 0..10 {
+                    tx.send(make_blocks(100)).unwrap();
+                }
+            });
+        }
+        drop(tx);
+        for _ in 0..4 {
+            s.spawn(|| {
+                loop {
+                    let Ok(batch) = rx.lock().unwrap().recv() else {
+                        break;
+                    };
+                    let mut mine = Vec::new();
+                    for (i, block) in batch.into_iter().enumerate() {
+                        if i % 2 == 0 {
+                            mine.push(block);
+                        }
+                    }
+                    kept.lock().unwrap().push(mine);
+                }
+            });
+        }
+    });
+    let kept = kept.into_inner().unwrap();
+    assert_eq!(kept.iter().map(Vec::len).sum::<usize>(), 2000);
+    let t = tracking();
+    let many = line(&t, "many threads").expect("the line is tracked");
+    assert_eq!(
+        (many.live_bytes, many.live_blocks),
+        (200_000, 2000),
+        "{t:#?}"
+    );
+    // The holders (40 vectors of 100 pointers) were all freed, on the consumers.
+    let holder = line_of_tracked(&t, "the holder");
+    assert_eq!(holder, (0, 0), "{t:#?}");
+    assert_eq!(t.counted_live_bytes, t.live_bytes, "{t:#?}");
+    drop(t);
+    drop(kept);
+    let t = tracking();
+    let many = line(&t, "many threads");
+    assert!(
+        many.is_none_or(|l| (l.live_bytes, l.live_blocks) == (0, 0)),
+        "{t:#?}"
+    );
+}
+
+fn line_of_tracked(t: &HeapTracking, tag: &str) -> (i64, i64) {
+    line(t, tag).map_or((0, 0), |l| (l.live_bytes, l.live_blocks))
+}
+
 /// The line of this file whose text contains `tag` (in a comment at its end).
 fn line_of(tag: &str) -> u32 {
     let source = concat!(env!("CARGO_MANIFEST_DIR"), "/heap_tracking.rs");
@@ -105,6 +177,9 @@ fn child() {
         handed.is_none_or(|l| (l.live_bytes, l.live_blocks) == (0, 0)),
         "freed on another thread, nothing is live: {t:#?}"
     );
+
+    many_threads_allocate_and_free_across();
+    let t = tracking();
 
     // The process's live heap, as the counting allocator's per-thread counters give it, is the
     // lines' live bytes plus what was allocated outside profiled code.

@@ -390,3 +390,32 @@ pub(crate) fn read() -> Option<TrackedHeap> {
             .collect(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_near_each_other_in_memory_are_near_each_other_in_the_table() {
+        // 1,024 granules (16 KiB of heap, aligned) take 1,024 places in one aligned run of
+        // 1,024 entries (16 KiB of table).
+        let base = 0x5555_0000_4000usize;
+        let places: std::collections::BTreeSet<usize> = (0..1024)
+            .map(|granule| place_of(base + 16 * granule))
+            .collect();
+        assert_eq!(places.len(), 1024);
+        let runs: std::collections::BTreeSet<usize> = places.iter().map(|p| p / 1024).collect();
+        assert_eq!(runs.len(), 1, "{runs:?}");
+    }
+
+    #[test]
+    fn windows_64_mib_apart_do_not_fall_on_the_same_places() {
+        // glibc's thread arenas start on 64 MiB boundaries.
+        let window = 1usize << (BLOCK_CAPACITY.trailing_zeros() + 4);
+        let arena = 0x7f00_0000_0000usize;
+        let places: std::collections::BTreeSet<usize> = (0..64)
+            .map(|i| place_of(arena + i * window + 0x8b0))
+            .collect();
+        assert_eq!(places.len(), 64);
+    }
+}
