@@ -25,7 +25,7 @@
 //! | `base` | the clock, function sites, the allocator note | nothing |
 //! | `model` | the profile as a value: its types, JSON files, and the rules to add profiles up | nothing |
 //! | `report` | text layouts of a profile: table, kernprof, memory_profiler | `base`, `model` |
-//! | `heap` | the counting allocator, its thread slots, heap regions and their live blocks, assertions | `base` |
+//! | `heap` | the counting allocator, its thread slots, heap regions and their live blocks, whole-process tracking by line, assertions | `base` |
 //! | `control` | the settings (every `LABLINK_*` variable) and the on/off switch | `base`, `heap`, `report` |
 //! | `recorder` | frames, line tables, the thread's state, the registry, calibration, closures, `.await`s | `base`, `heap`, `control` |
 //! | `snapshot` | the recorder's tables read into a profile | `base`, `heap`, `control`, `recorder`, `model` |

@@ -63,6 +63,12 @@ fn print_and_write() {
             tracking,
             Some(SUMMARY_LINES),
         ));
+    } else if crate::heap::process_tracking::is_on() && !profile.heap_counted {
+        text.push_str(
+            "LABLINK_PROFILE_HEAP=track: nothing tracked, the counting allocator is not installed \
+             (#[global_allocator] static ALLOC: lablink_prof::CountingAlloc = \
+             lablink_prof::CountingAlloc::system();)\n",
+        );
     }
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());

@@ -4,8 +4,12 @@ use crate::base::function_site::FunctionSite;
 use crate::heap::process_tracking::{self, TrackedLine as Raw};
 use crate::model::{HeapTracking, LiveFigures, TrackedLine};
 
-/// What tracking found, if it is on.
+/// What tracking found, if it is on and the counting allocator counted (without it nothing is
+/// tracked, and zeros would not be true figures).
 pub(crate) fn read() -> Option<HeapTracking> {
+    if !crate::heap::is_installed() {
+        return None;
+    }
     let raw = process_tracking::read()?;
     let figures = |l: &Raw| LiveFigures {
         live_bytes: l.live_bytes,
