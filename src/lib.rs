@@ -114,6 +114,44 @@ macro_rules! assert_no_leaks {
     };
 }
 
+/// Panics unless the expression leaves nothing allocated on this thread after it has been
+/// evaluated `warm_ups` times unmeasured (for code that fills a cache on its first runs).
+///
+/// ```should_panic
+/// // (Panics here because the doc test installs no counting allocator.)
+/// static CACHE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+/// lablink_prof::assert_no_leaks_after!(1, CACHE.get_or_init(|| vec![0; 64]).len());
+/// ```
+#[macro_export]
+macro_rules! assert_no_leaks_after {
+    ($warm_ups:expr, $body:expr $(,)?) => {
+        $crate::assertions::assert_no_leaks_after($warm_ups, || $body)
+    };
+}
+
+/// Panics if the expression exceeds the heap budget in force on this thread: the default set
+/// with `assertions::set_default_budget` (one for all tests), or with a budget first, that
+/// budget for this check alone.
+///
+/// ```should_panic
+/// // (Panics here because the doc test installs no counting allocator.)
+/// use lablink_prof::assertions::HeapBudget;
+/// lablink_prof::assertions::set_default_budget(HeapBudget::bytes(1 << 20));
+/// lablink_prof::assert_within_budget!(vec![0u8; 100]);
+/// lablink_prof::assert_within_budget!(HeapBudget::bytes(200).and_allocs(1), vec![0u8; 100]);
+/// ```
+#[macro_export]
+macro_rules! assert_within_budget {
+    ($body:expr $(,)?) => {
+        $crate::assertions::assert_within_budget(|| $body)
+    };
+    ($budget:expr, $body:expr $(,)?) => {
+        $crate::assertions::with_budget($budget, || {
+            $crate::assertions::assert_within_budget(|| $body)
+        })
+    };
+}
+
 /// Panics if the expression allocates more than `limit` bytes on this thread.
 #[macro_export]
 macro_rules! assert_max_bytes {

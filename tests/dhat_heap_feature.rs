@@ -35,6 +35,48 @@ fn child() {
         );
         assert_eq!(build(100).len(), 100);
     }
+    if std::env::var_os("LP_DHAT_TRACK_CHILD").is_some() {
+        // Whole-process tracking over dhat's allocator: 100 strings of 1 or 2 bytes (190
+        // bytes) and the vector's buffer, grown by reallocation to 128 entries of 24 bytes,
+        // all allocated on the `push` line and leaked.
+        std::mem::forget(build(100));
+        let t = lablink_prof::snapshot()
+            .heap_tracking
+            .expect("tracking is on");
+        let push = t
+            .lines
+            .iter()
+            .find(|l| l.function.ends_with("::build") && l.live_blocks > 0)
+            .expect("the push line");
+        assert_eq!(
+            (push.live_bytes, push.live_blocks),
+            (190 + 128 * 24, 101),
+            "{t:#?}"
+        );
+        assert_eq!(t.counted_live_bytes, t.live_bytes, "{t:#?}");
+        assert_eq!(t.lines_live_bytes() + t.outside.live_bytes, t.live_bytes);
+        println!("tracked over dhat");
+    }
+}
+
+#[test]
+fn whole_process_tracking_works_over_dhat() {
+    let dir = std::env::temp_dir().join(format!("lp-dhat-track-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+        .env("LP_DHAT_TRACK_CHILD", "1")
+        .env("LABLINK_PROFILING", "1")
+        .env("LABLINK_PROFILE_HEAP", "track")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("tracked over dhat"), "{stdout}");
+    assert!(stderr.contains("Heap by line, whole process"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -57,7 +57,8 @@ fn run_child(mode: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
         .env("LP_CHILD", mode)
         .env_remove("LABLINK_PROFILING")
         .env_remove("LABLINK_PROFILE_FORMAT")
-        .env_remove("LABLINK_PROFILE_OUT");
+        .env_remove("LABLINK_PROFILE_OUT")
+        .env_remove("LABLINK_PROFILE_HEAP");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -237,4 +238,41 @@ fn sigusr1_writes_a_snapshot_without_stopping_the_program() {
     let profile = lablink_prof::report::read_json(&path).unwrap();
     assert_eq!(profile.function("exit_report::work").unwrap().calls, 1);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn heap_tracking_without_the_counting_allocator_says_nothing_was_tracked() {
+    // This test binary installs no counting allocator: tracking has nothing to see, and the
+    // report says so rather than printing zeros.
+    let (code, stderr) = run_child(
+        "plain",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            ("LABLINK_PROFILE_HEAP", "track"),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "LABLINK_PROFILE_HEAP=track: nothing tracked, the counting allocator is not installed"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Heap by line"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_heap_setting_is_reported_and_tracks_nothing() {
+    let (code, stderr) = run_child(
+        "plain",
+        &[("LABLINK_PROFILING", "1"), ("LABLINK_PROFILE_HEAP", "yes")],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "lablink-prof: LABLINK_PROFILE_HEAP=\"yes\" is not one of track, off; not tracking"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("nothing tracked"), "{stderr}");
 }

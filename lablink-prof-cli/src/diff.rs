@@ -44,6 +44,22 @@ pub struct DiffArgs {
     /// Show the lines of every function, not only of those beyond the threshold.
     #[arg(long)]
     pub lines: bool,
+    /// What to compare: time per call, or bytes live at exit per line (profiles written with
+    /// `LABLINK_PROFILE_HEAP=track`), for leak regressions.
+    #[arg(long, value_enum, default_value_t = Metric::Time)]
+    pub metric: Metric,
+    /// With `--metric leaks`: fail when a line's bytes live at exit grew by more than this.
+    #[arg(long, value_name = "BYTES", default_value_t = 0)]
+    pub max_growth: u64,
+}
+
+/// What `diff` compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Metric {
+    /// Time per call, per function (the default).
+    Time,
+    /// Bytes live at exit, per line (whole-process heap tracking).
+    Leaks,
 }
 
 /// `20%`, `20` or `12.5%` as a percentage.
@@ -140,6 +156,9 @@ fn per_call_texts(d: &FunctionDiff<'_>, sides: &Sides) -> (String, String) {
 pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     let base = load::load(&args.base)?;
     let new = load::load(&args.new)?;
+    if args.metric == Metric::Leaks {
+        return crate::leak_diff::run(&base, &new, args);
+    }
     let diffs = compare(&base, &new, args);
     let sides = Sides::of(&base, &new);
     let text = render(&diffs, args, &sides);
@@ -490,7 +509,7 @@ pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs, sides: &Sides) -> Str
 
 /// A line's key for pairing across versions of a function: its trimmed source text and
 /// which occurrence of that text it is, or its offset from the signature without source.
-fn line_keys(f: &FunctionProfile) -> HashMap<u32, String> {
+pub(crate) fn line_keys(f: &FunctionProfile) -> HashMap<u32, String> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut keys = HashMap::new();
     for (i, text) in f.source.iter().enumerate() {

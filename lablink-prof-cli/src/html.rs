@@ -217,6 +217,9 @@ pub fn page(profile: &Profile, source: &str, sources: usize) -> String {
     }
     let sources = sources.min(profile.functions.len());
     functions_table(&mut out, profile, own_total, sources);
+    if let Some(tracking) = &profile.heap_tracking {
+        heap_tracking_section(&mut out, tracking);
+    }
     flame_section(&mut out, profile);
     out.push_str("<h2 id=\"sources\">Source, line by line</h2>\n");
     if sources < profile.functions.len() {
@@ -235,6 +238,50 @@ pub fn page(profile: &Profile, source: &str, sources: usize) -> String {
     }
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     out
+}
+
+/// Whole-process heap tracking: every line with bytes live at exit or at the peak, in exact
+/// bytes, and what was allocated outside profiled code.
+fn heap_tracking_section(out: &mut String, t: &lablink_prof_runtime::profile::HeapTracking) {
+    let _ = writeln!(
+        out,
+        "<h2 id=\"heap-tracking\">Heap by line, whole process</h2>\n<p class=\"meta\">\
+         LABLINK_PROFILE_HEAP=track: live at exit {} bytes in {} blocks · peak {} bytes</p>\n\
+         <table class=\"functions\">\n<thead><tr><th class=\"text sortable\">Line</th>\
+         <th class=\"text sortable\">Function</th>\
+         <th class=\"sortable\">Live at exit (bytes)</th><th class=\"sortable\">Blocks</th>\
+         <th class=\"sortable\">Live at peak (bytes)</th></tr></thead>\n<tbody>",
+        t.live_bytes, t.live_blocks, t.peak_bytes
+    );
+    let mut row = |place: &str, function: &str, live: i64, blocks: i64, peak: i64| {
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"text\" data-v=\"{place}\">{place}</td>\
+             <td class=\"name\" data-v=\"{function}\">{function}</td>\
+             <td data-v=\"{live}\">{live}</td><td data-v=\"{blocks}\">{blocks}</td>\
+             <td data-v=\"{peak}\">{peak}</td></tr>",
+            place = escape(place),
+            function = escape(function),
+        );
+    };
+    for l in &t.lines {
+        row(
+            &format!("{}:{}", l.file, l.line),
+            &l.function,
+            l.live_bytes,
+            l.live_blocks,
+            l.at_peak_bytes,
+        );
+    }
+    let o = t.outside;
+    row(
+        "outside profiled code",
+        "",
+        o.live_bytes,
+        o.live_blocks,
+        o.at_peak_bytes,
+    );
+    out.push_str("</tbody>\n</table>\n");
 }
 
 fn functions_table(out: &mut String, profile: &Profile, own_total: u64, sources: usize) {

@@ -15,6 +15,7 @@ mod flamegraph;
 mod folded;
 mod html;
 mod layouts;
+mod leak_diff;
 mod load;
 mod marshal;
 mod output;

@@ -128,7 +128,12 @@ pub fn run(args: &ViewArgs) -> Result<(), CliError> {
             eprintln!("lablink-prof: note: {note}");
         }
     }
-    let text = render(profile, args, layout);
+    let tracking = profile.heap_tracking.clone();
+    let mut text = render(profile, args, layout);
+    if let (Some(tracking), false) = (&tracking, layout == Layout::Json) {
+        text.push('\n');
+        text.push_str(&report::heap_tracking::render(tracking, None));
+    }
     output::stdout(text.as_bytes())
 }
 

@@ -215,3 +215,89 @@ fn an_exact_base_and_a_sampled_new_profile_use_the_sampled_error_alone() {
         r.stdout
     );
 }
+
+/// The heap-tracking golden file (written by `tests/heap_tracking.rs`'s child program): line 23
+/// of `leak_three` leaks 3 blocks of 1,000 bytes; `spike`'s 4 MiB is freed before exit.
+const TRACKED: &str = "heap_tracking.json";
+
+#[test]
+fn a_line_that_leaks_more_fails_with_its_growth() {
+    let r = leak_diff(|p| set_live(p, 23, 4000, 4), &[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("GREW"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "tests/heap_tracking.rs:23  heap_tracking::leak_three +1000 bytes (3000 → 4000)"
+        ),
+        "{}",
+        r.stdout
+    );
+    // Within an allowed growth, it passes.
+    let r = leak_diff(|p| set_live(p, 23, 4000, 4), &["--max-growth", "1000"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // A line that starts leaking (live 0 before) fails too.
+    let r = leak_diff(|p| set_live(p, 29, 64, 1), &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("spike +64 bytes (0 → 64)"),
+        "{}",
+        r.stdout
+    );
+}
+
+fn leak_diff(change: impl FnOnce(&mut serde_json::Value), extra: &[&str]) -> common::Run {
+    let dir = tempfile::tempdir().unwrap();
+    let mut new = golden_json(TRACKED);
+    change(&mut new);
+    let new = write_json(dir.path(), "new.json", &new);
+    let base = common::golden(TRACKED);
+    let mut args = vec![
+        "diff",
+        base.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--metric",
+        "leaks",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn leaks_need_tracked_profiles() {
+    let tracked = common::golden(TRACKED);
+    let r = run(&[
+        "diff",
+        server().to_str().unwrap(),
+        tracked.to_str().unwrap(),
+        "--metric",
+        "leaks",
+    ]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("lablink_server.json"), "{}", r.stderr);
+    assert!(r.stderr.contains("has no heap tracking"), "{}", r.stderr);
+}
+
+#[test]
+fn leaks_same_as_before_pass() {
+    let r = leak_diff(|_| {}, &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "OK: no line's bytes live at exit grew by more than 0 bytes (1 lines compared)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("3000 B"), "{}", r.stdout);
+}
+
+/// Sets the live bytes and blocks at exit of the tracked line `line`.
+fn set_live(p: &mut serde_json::Value, line: u64, bytes: i64, blocks: i64) {
+    let lines = p["heap_tracking"]["lines"].as_array_mut().unwrap();
+    let l = lines
+        .iter_mut()
+        .find(|l| l["line"] == line)
+        .expect("a tracked line");
+    l["live_bytes"] = bytes.into();
+    l["live_blocks"] = blocks.into();
+}

@@ -194,3 +194,17 @@ fn an_exact_page_says_its_mode() {
     assert!(!html.contains("On-CPU") && !html.contains("± 95%"));
     assert!(html.contains("Stacks are rebuilt from the caller edges"));
 }
+
+#[test]
+fn whole_process_heap_tracking_has_its_section_with_exact_bytes() {
+    let html = page(&common::golden("heap_tracking.json"));
+    assert!(html.contains("<h2 id=\"heap-tracking\">"), "no section");
+    assert!(html.contains("live at exit 8192 bytes in 52 blocks · peak 4197693 bytes"));
+    assert!(html.contains(
+        "<td class=\"text\" data-v=\"tests/heap_tracking.rs:23\">tests/heap_tracking.rs:23</td>"
+    ));
+    assert!(html.contains("<td data-v=\"3000\">3000</td><td data-v=\"3\">3</td>"));
+    assert!(html.contains("<td data-v=\"4194304\">4194304</td>"));
+    // A profile without tracking has no such section.
+    assert!(!page(&server()).contains("heap-tracking"));
+}

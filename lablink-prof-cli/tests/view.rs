@@ -730,3 +730,47 @@ fn adding_counts_a_missing_measured_time_as_the_total() {
     // parse_tree has none in either: still none.
     assert_eq!(sum.function("ingest::parse_tree").unwrap().measured_ns, 0);
 }
+
+#[test]
+fn files_without_heap_tracking_load_without_it() {
+    for name in ["minimal_v1.json", "lablink_server.json"] {
+        let profile = read_json(&golden(name)).unwrap();
+        assert!(profile.heap_tracking.is_none(), "{name}");
+        let r = ok(&["view".as_ref(), golden(name).as_os_str()]);
+        assert!(!r.stdout.contains("Heap by line"), "{name}");
+    }
+}
+
+#[test]
+fn heap_tracking_is_shown_after_the_tables_with_exact_figures() {
+    let path = golden("heap_tracking.json");
+    let profile = read_json(&path).unwrap();
+    let tracking = profile
+        .heap_tracking
+        .as_ref()
+        .expect("the file has tracking");
+    let r = ok(&["view".as_ref(), path.as_os_str()]);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{}\n{}",
+            report::render(&profile, ReportFormat::Table),
+            report::heap_tracking::render(tracking, None)
+        )
+    );
+    for row in [
+        "Heap by line, whole process (LABLINK_PROFILE_HEAP=track): live at exit 8192 bytes in 52 \
+         blocks; peak 4197693 bytes",
+        "        3000 bytes in       3 blocks  tests/heap_tracking.rs:23  heap_tracking::leak_three",
+        "        5192 bytes in      49 blocks  outside profiled code",
+        "     4194304 bytes  tests/heap_tracking.rs:29  heap_tracking::spike",
+        "        3000 bytes  tests/heap_tracking.rs:23  heap_tracking::leak_three",
+        "         389 bytes  outside profiled code",
+    ] {
+        assert!(r.stdout.contains(row), "{row:?} in\n{}", r.stdout);
+    }
+    // The JSON layout keeps it, field for field.
+    let r = ok(&["view", path.to_str().unwrap(), "--layout", "json"]);
+    let again: Profile = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(again.heap_tracking, profile.heap_tracking);
+}

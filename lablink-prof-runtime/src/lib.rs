@@ -25,7 +25,7 @@
 //! | `base` | the clock, function sites, the allocator note | nothing |
 //! | `model` | the profile as a value: its types, JSON files, and the rules to add profiles up | nothing |
 //! | `report` | text layouts of a profile: table, kernprof, memory_profiler | `base`, `model` |
-//! | `heap` | the counting allocator, its thread slots, heap regions and their live blocks, assertions | `base` |
+//! | `heap` | the counting allocator, its thread slots, heap regions and their live blocks, whole-process tracking by line, assertions | `base` |
 //! | `control` | the settings (every `LABLINK_*` variable), the on/off switch, the time mode | `base`, `heap`, `report`, `model` |
 //! | `recorder` | frames, line tables, the thread's state and published stack, the registry, calibration, closures, `.await`s | `base`, `heap`, `control`, `model` |
 //! | `sampler` | sampled mode's thread, which reads the published stacks at a fixed rate | `base`, `heap`, `control`, `recorder` |
@@ -102,6 +102,10 @@ pub mod diagnostics {
         THREAD_SLOTS, is_installed as heap_is_counted, process_live_bytes,
     };
     pub use crate::heap::live_blocks::CAPACITY as LEAK_TRACKING_CAPACITY;
+    pub use crate::heap::process_tracking::{
+        BLOCK_CAPACITY as HEAP_TRACKING_BLOCKS, LINE_CAPACITY as HEAP_TRACKING_LINES,
+        is_on as heap_is_tracked,
+    };
     pub use crate::recorder::calibration::{compensation, set_compensation};
     pub use crate::recorder::registry::recorder_bytes;
 }

@@ -14,6 +14,9 @@ pub struct FunctionSite {
     id: AtomicU32,
     /// The function's path (`my_crate::Foo::method`), set with its id.
     path: OnceLock<String>,
+    /// Where the function's lines start in the heap tracking's table of lines
+    /// (`heap::process_tracking`); 0 until a block is allocated on one of them with tracking on.
+    pub(crate) tracked_lines: AtomicU32,
 }
 
 /// The constant part of a [`FunctionSite`].
@@ -38,6 +41,7 @@ impl FunctionSite {
             info,
             id: AtomicU32::new(0),
             path: OnceLock::new(),
+            tracked_lines: AtomicU32::new(0),
         }
     }
 

@@ -9,6 +9,7 @@
 //! | `LABLINK_PROFILE_COMPENSATE` | `0`, `false`, `off` or `no`: report raw times, without taking out the recorder's own cost |
 //! | `LABLINK_PROFILE_MODE` | `exact` (default): a clock read per line boundary; `sampled`: hits counted, time sampled |
 //! | `LABLINK_PROFILE_HZ` | sampled mode's rate, samples per second (default 1000, at most 100000) |
+//! | `LABLINK_PROFILE_HEAP` | `track`: with `LABLINK_PROFILING` on, note which profiled line allocated each block, for the whole process: live at exit and live at the peak, by line; `off` (default) |
 //!
 //! A value that cannot be used is reported once, on stderr, when recording starts, with what is
 //! used instead; it never stops the program.
@@ -124,11 +125,64 @@ fn read_environment() -> Settings {
     }
 }
 
+/// Whether the whole process's heap is tracked by line (`LABLINK_PROFILE_HEAP=track`), and what
+/// could not be used. Read on its own, once, before `main` (the start-up starts tracking there,
+/// so that every thread's blocks are tracked), without fixing the other settings, which a
+/// program may still set before its first recorded call.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HeapSetting {
+    pub(crate) track: bool,
+    pub(crate) problem: Option<String>,
+}
+
+/// The heap setting, read from the environment on first use.
+pub(crate) fn heap_setting() -> &'static HeapSetting {
+    static HEAP: OnceLock<HeapSetting> = OnceLock::new();
+    HEAP.get_or_init(|| crate::heap::uncounted(read_heap_setting))
+}
+
+fn read_heap_setting() -> HeapSetting {
+    let profiling = std::env::var("LABLINK_PROFILING").is_ok_and(|v| is_truthy(&v));
+    match std::env::var("LABLINK_PROFILE_HEAP") {
+        Err(_) => HeapSetting::default(),
+        Ok(v) => parse_heap(&v, profiling),
+    }
+}
+
+/// `LABLINK_PROFILE_HEAP=value`, with recording on or off.
+fn parse_heap(value: &str, profiling: bool) -> HeapSetting {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("off") || value.is_empty() {
+        return HeapSetting::default();
+    }
+    if !value.eq_ignore_ascii_case("track") {
+        return HeapSetting {
+            track: false,
+            problem: Some(format!(
+                "LABLINK_PROFILE_HEAP={value:?} is not one of track, off; not tracking"
+            )),
+        };
+    }
+    if !profiling {
+        return HeapSetting {
+            track: false,
+            problem: Some(
+                "LABLINK_PROFILE_HEAP=track needs LABLINK_PROFILING=1; not tracking".to_owned(),
+            ),
+        };
+    }
+    HeapSetting {
+        track: true,
+        problem: None,
+    }
+}
+
 /// Prints, once, the values the environment gave that cannot be used.
 pub(crate) fn report_problems() {
     use std::io::Write;
     let mut stderr = std::io::stderr().lock();
-    for problem in &settings().problems {
+    let heap = heap_setting().problem.iter();
+    for problem in settings().problems.iter().chain(heap) {
         let _ = writeln!(stderr, "lablink-prof: {problem}");
     }
 }
@@ -165,7 +219,25 @@ pub(crate) fn parse_interval(value: &str) -> Option<std::time::Duration> {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_truthy, parse_interval};
+    use super::{is_truthy, parse_heap, parse_interval};
+
+    #[test]
+    fn heap_tracking_is_track_with_recording_on_and_nothing_else() {
+        assert!(parse_heap("track", true).track);
+        assert!(parse_heap(" TRACK ", true).track);
+        assert!(parse_heap("track", true).problem.is_none());
+        for (value, profiling) in [("off", true), ("", true), ("track", false), ("yes", true)] {
+            assert!(!parse_heap(value, profiling).track, "{value:?} {profiling}");
+        }
+        assert!(parse_heap("off", true).problem.is_none());
+        assert!(
+            parse_heap("track", false)
+                .problem
+                .unwrap()
+                .contains("needs LABLINK_PROFILING")
+        );
+        assert!(parse_heap("yes", true).problem.unwrap().contains("\"yes\""));
+    }
 
     #[test]
     fn pid_in_the_profile_path_is_the_process_id() {

@@ -30,6 +30,7 @@ use std::{mem, ptr};
 
 use crate::heap::counter_pair::{self, CounterPair};
 use crate::heap::open_regions;
+use crate::heap::process_tracking;
 
 /// `HeapSlot::carried` when no line has ended since the innermost profiled call began.
 const NOTHING_CARRIED: i64 = i64::MIN;
@@ -255,7 +256,10 @@ fn refresh_unwatched() {
 pub(crate) fn refresh_fast_path() {
     let slot = SLOT.get();
     // SAFETY: non-null values of `SLOT` are references to statics set by `claim`.
-    let fast = !slot.is_null() && unsafe { !(*slot).shared } && !open_regions::any_open();
+    let fast = !slot.is_null()
+        && unsafe { !(*slot).shared }
+        && !open_regions::any_open()
+        && !process_tracking::is_on();
     FAST.set(if fast { slot } else { ptr::null() });
     PAIRED.set(if fast && counter_pair::at_once_is_atomic() {
         slot
@@ -268,6 +272,18 @@ pub(crate) fn refresh_fast_path() {
 /// The process's live heap: bytes allocated and not yet freed, over all threads.
 pub fn process_live_bytes() -> u64 {
     live_sum(slots_in_use()).max(0) as u64
+}
+
+/// The process's live blocks: blocks allocated and not yet freed, over all threads.
+pub(crate) fn process_live_blocks() -> i64 {
+    SLOTS[..slots_in_use()]
+        .iter()
+        .chain([&OVERFLOW])
+        .map(|s| {
+            let r = s.read();
+            r.allocs.wrapping_sub(r.frees) as i64
+        })
+        .sum()
 }
 
 /// How many slots have been claimed (the used part of the slot array).
@@ -335,12 +351,32 @@ fn counted_alloc(slot: &'static HeapSlot, ptr: *mut u8, size: usize) {
     // The thread's slot may have been claimed before its first allocation (by a heap region,
     // before `main`), and not by the allocator.
     mark_installed();
+    if process_tracking::is_on() && !ptr::eq(slot, &DISCARD) {
+        process_tracking::on_alloc(
+            ptr as usize,
+            size,
+            crate::heap::line_attribution::running_line(),
+        );
+    }
     if slot.shared {
         slot.allocated.add_shared(size as u64);
         return;
     }
     let live = slot.count_alloc(size);
     open_regions::on_alloc(live, ptr, size);
+}
+
+/// Takes a block about to be freed off its line, if the whole process is tracked and the free
+/// is counted (not one the wrapped allocator makes for itself): returns the line it was on.
+/// Called before the block goes back to the wrapped allocator.
+#[inline(always)]
+fn track_free(ptr: *mut u8, size: usize) -> Option<u32> {
+    if !process_tracking::is_on() {
+        return None;
+    }
+    cold_path();
+    (!ptr::eq(slot_for_allocator(), &DISCARD))
+        .then(|| process_tracking::on_free(ptr as usize, size))
 }
 
 /// Counts a free on the general path.
@@ -385,7 +421,11 @@ fn general_alloc(p: *mut u8, size: usize) -> *mut u8 {
 unsafe fn unpaired_dealloc<A: GlobalAlloc>(ptr: *mut u8, layout: Layout, inner: &A) {
     match fast_slot() {
         Some(slot) => slot.freed.add(layout.size() as u64, 1),
-        None => counted_free(slot_for_allocator(), ptr, layout.size()),
+        None => {
+            let slot = slot_for_allocator();
+            track_free(ptr, layout.size());
+            counted_free(slot, ptr, layout.size());
+        }
     }
     // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is passed on.
     unsafe { inner.dealloc(ptr, layout) }
@@ -622,6 +662,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
     #[inline(always)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if self.reentrant {
+            track_free(ptr, layout.size());
             // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is passed on.
             let ((), slot) =
                 inner_call_uncounted(true, || unsafe { self.inner.dealloc(ptr, layout) });
@@ -649,10 +690,17 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // Taken off its line before the call: once the wrapped allocator has it, its address
+        // may be given to another thread.
+        let tracked = track_free(ptr, layout.size());
         // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, which is passed on.
         let (p, slot) = inner_call_uncounted(self.reentrant, || unsafe {
             self.inner.realloc(ptr, layout, new_size)
         });
+        if let (true, Some(line)) = (p.is_null(), tracked) {
+            // Refused: the old block is still there, on its line.
+            process_tracking::put_back(ptr as usize, layout.size(), line);
+        }
         if let (false, Some(slot)) = (p.is_null(), slot) {
             // Counted as dhat counts it: the old block freed, a new one allocated.
             counted_free(slot, ptr, layout.size());

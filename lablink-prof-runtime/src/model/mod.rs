@@ -3,9 +3,11 @@
 //! reading and combining saved profiles needs neither the recorder nor the counting allocator.
 
 pub mod error;
+pub mod heap_tracking;
 pub mod json;
 pub mod profile;
 pub mod rules;
 
 pub use error::ReportError;
+pub use heap_tracking::{HeapTracking, LiveFigures, TrackedLine};
 pub use profile::*;

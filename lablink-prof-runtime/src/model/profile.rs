@@ -37,6 +37,9 @@
 //! - `wait_ns` (on lines of `async fn`s, when not 0): time the task spent suspended at an
 //!   `.await` on the line; it is not part of `time_ns` or `total_ns`.
 //!
+//! - `heap_tracking` (only with `LABLINK_PROFILE_HEAP=track`): live blocks by line for the
+//!   whole process, see [`HeapTracking`](crate::model::HeapTracking).
+//!
 //! Fields are only ever added within a version; readers ignore fields they do not know.
 
 use serde::{Deserialize, Serialize};
@@ -75,6 +78,9 @@ pub struct Profile {
     /// flame graph and pprof's samples are these.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stacks: Vec<SampledStack>,
+    /// Live blocks by line for the whole process, when `LABLINK_PROFILE_HEAP=track` was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heap_tracking: Option<crate::model::HeapTracking>,
 }
 
 /// How a profile's times were obtained.
@@ -296,6 +302,7 @@ impl Profile {
             mode: TimeMode::Exact,
             sample_interval_ns: 0,
             stacks: Vec::new(),
+            heap_tracking: None,
         }
     }
 

@@ -181,6 +181,12 @@ impl Profile {
 pub fn add_up(profiles: Vec<Profile>, labels: &[String]) -> Profile {
     let several = profiles.len() > 1;
     let mut out = Profile::empty();
+    // Whole-process heap tracking is one process's: kept when one profile has it. Several
+    // processes' peaks happened at different moments and do not add up into one.
+    let mut tracked = profiles.iter().filter_map(|p| p.heap_tracking.as_ref());
+    if let (Some(one), None) = (tracked.next(), tracked.next()) {
+        out.heap_tracking = Some(one.clone());
+    }
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     for (i, profile) in profiles.into_iter().enumerate() {
         if i == 0 {

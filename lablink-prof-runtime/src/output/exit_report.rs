@@ -4,7 +4,10 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use crate::control::settings::settings;
-use crate::report;
+use crate::report::{self, ReportFormat};
+
+/// How many lines the exit report's heap-tracking summary lists in each part.
+const SUMMARY_LINES: usize = 10;
 
 /// Whether the exit report is still to be printed.
 static AT_EXIT: AtomicBool = AtomicBool::new(true);
@@ -51,6 +54,21 @@ fn print_and_write() {
         text.push_str("lablink-prof: no profiled function ran\n");
     } else {
         text.push_str(&report::render(&profile, settings.format));
+    }
+    if let (Some(tracking), false) = (
+        &profile.heap_tracking,
+        settings.format == ReportFormat::Json,
+    ) {
+        text.push_str(&report::heap_tracking::render(
+            tracking,
+            Some(SUMMARY_LINES),
+        ));
+    } else if crate::heap::process_tracking::is_on() && !profile.heap_counted {
+        text.push_str(
+            "LABLINK_PROFILE_HEAP=track: nothing tracked, the counting allocator is not installed \
+             (#[global_allocator] static ALLOC: lablink_prof::CountingAlloc = \
+             lablink_prof::CountingAlloc::system();)\n",
+        );
     }
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());

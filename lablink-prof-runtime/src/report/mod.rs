@@ -1,6 +1,7 @@
 //! Reports: the default table, kernprof's and memory_profiler's layouts. JSON files are the profile
 //! model's (`model::json`), re-exported here.
 
+pub mod heap_tracking;
 pub mod kernprof;
 pub mod memory_profiler;
 pub mod table_layout;

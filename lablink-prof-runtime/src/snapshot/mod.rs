@@ -21,6 +21,8 @@ use crate::recorder::line_table::{LineSlot, LineTable};
 use crate::recorder::registry::{self, Registry};
 use crate::sampler;
 
+mod heap_tracking;
+
 /// One line's counters, read once.
 #[derive(Debug, Default, Clone, Copy)]
 struct RawLine {
@@ -449,6 +451,7 @@ pub fn snapshot() -> Profile {
     drop(registry);
     rules::set_own_times(&mut profile.functions);
     rules::sort_by_time(&mut profile.functions);
+    profile.heap_tracking = heap_tracking::read();
     profile
 }
 

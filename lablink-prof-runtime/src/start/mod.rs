@@ -10,12 +10,16 @@
 //! above the recorder, which is why the recorder does not start them itself.
 
 pub(crate) mod call_entry;
+pub(crate) mod heap_tracking;
 
 /// Sets up what recording needs once per process. The calibration's table, dhat's profiler
 /// and, on Unix, the writer threads are the recorder's memory and are not counted.
 pub(crate) fn set_up_recording() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        #[cfg(target_os = "linux")]
+        std::hint::black_box(&heap_tracking::BEFORE_MAIN);
+        heap_tracking::start_if_asked();
         crate::base::clock::start();
         crate::heap::line_attribution::set_source(crate::recorder::thread_state::running_line);
         crate::control::settings::report_problems();
