@@ -9,9 +9,13 @@
 //! minute apart and cannot resolve a difference of a few percent, while the two runs of one
 //! round see the same disk. With the database in memory, the figure moves by a few percent
 //! from one process to the next, so five processes measure in turn and the figure given is the
-//! median over them, with their range.
+//! median over them, with their range. In memory, the flow is measured in exact mode and in
+//! sampled mode (`LABLINK_PROFILE_MODE=sampled`, the default rate), five processes each: the
+//! time mode is per process. In sampled mode the sampler thread, once started, also runs during
+//! the unprofiled runs of its process (it then finds no stack to read).
 //!
-//! `cargo bench --bench lablink_paired` (about two minutes). Run without `--bench` (as
+//! `cargo bench --bench lablink_paired` (about three minutes;
+//! `cargo bench --bench lablink_paired -- sampled` measures only the sampled mode). Run without `--bench` (as
 //! `cargo test --benches` does), it runs one round of each as a check.
 
 mod lablink_flow;
@@ -23,7 +27,7 @@ use std::time::{Duration, Instant};
 use lablink_flow::{
     IN_MEMORY, ON_DISK, command_flow, database_places, flow_database, run_commands, with_recording,
 };
-use paired::{bootstrap_interval, in_processes, median, range, ratio_with_interval};
+use paired::{bootstrap_interval, in_processes_with, median, range, ratio_with_interval};
 
 #[global_allocator]
 static ALLOC: lablink_prof::CountingAlloc = lablink_prof::CountingAlloc::system();
@@ -52,18 +56,50 @@ fn measure_for(place: &str) -> Duration {
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let child = std::env::var_os(CHILD).is_some();
+    // `cargo bench --bench lablink_paired -- NAME` measures only the settings whose name
+    // contains NAME: "on disk", "in memory, exact mode", "in memory, sampled mode".
+    let filter = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .unwrap_or_default();
+    let wanted = |name: &str| name.contains(filter.as_str());
     for (place, dir) in database_places() {
         if !measuring {
             rounds(place, dir.path(), 1);
             println!("command flow, database {place}: one round run (pass --bench to measure)");
         } else if place == ON_DISK && !child {
-            report_on_disk(&rounds(place, dir.path(), 0));
+            if wanted(ON_DISK) {
+                report_on_disk(&rounds(place, dir.path(), 0));
+            }
         } else if place == IN_MEMORY && child {
-            print_for_parent(&rounds(place, dir.path(), 0));
+            let rounds = rounds(place, dir.path(), 0);
+            check_mode();
+            print_for_parent(&rounds);
         } else if place == IN_MEMORY {
-            report_in_memory(&in_processes(CHILD, PROCESSES));
+            for mode in ["exact", "sampled"] {
+                let name = format!("{IN_MEMORY}, {mode} mode");
+                if wanted(&name) {
+                    let env = [("LABLINK_PROFILE_MODE", mode)];
+                    report_in_memory(&name, &in_processes_with(CHILD, PROCESSES, &env));
+                }
+            }
         }
     }
+}
+
+/// Checks that the profiled runs recorded in the mode the environment asked for, and in sampled
+/// mode that the sampler read their stacks.
+fn check_mode() {
+    let profile = lablink_prof::snapshot();
+    let sampled = std::env::var("LABLINK_PROFILE_MODE").is_ok_and(|m| m == "sampled");
+    let expected = if sampled {
+        lablink_prof::TimeMode::Sampled
+    } else {
+        lablink_prof::TimeMode::Exact
+    };
+    assert_eq!(profile.mode, expected);
+    let samples: u64 = profile.stacks.iter().map(|s| s.samples).sum();
+    assert_eq!(sampled, samples > 0, "samples taken only in sampled mode");
 }
 
 /// Times rounds on databases in `dir`, at `place`: `count` of them, or as many as the place's
@@ -139,7 +175,9 @@ fn print_for_parent(rounds: &[[Duration; 2]]) {
     );
 }
 
-fn report_in_memory(outputs: &[String]) {
+/// The figures of the processes that measured the flow in memory, in the time mode `name`
+/// says.
+fn report_in_memory(name: &str, outputs: &[String]) {
     let processes: Vec<Vec<f64>> = outputs
         .iter()
         .map(|text| {
@@ -153,7 +191,7 @@ fn report_in_memory(outputs: &[String]) {
     let ratios = column(3);
     let (low, high) = range(&ratios);
     println!(
-        "command flow, 1,000 commands, database {IN_MEMORY}: {} processes\n  \
+        "command flow, 1,000 commands, database {name}: {} processes\n  \
          unprofiled  median {:.3} ms\n  \
          profiled    median {:.3} ms\n  \
          profiled / unprofiled, median over the processes: {:.4}x (processes: {low:.4}x to \
