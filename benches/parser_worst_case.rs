@@ -116,12 +116,18 @@ fn input() -> Vec<u8> {
 struct Figures {
     /// Wall time per pass.
     wall_ns: f64,
+    /// The parsing thread's CPU time per pass (the sampler's, on its own thread, is not in it).
+    cpu_ns: f64,
     /// The top function's reported total per pass (0 unprofiled).
     reported_ns: f64,
     passes: u64,
     /// Samples on the top function (sampled mode).
     samples: u64,
+    /// In sampled mode, the on-CPU part of the top function's reported total, per pass.
+    reported_cpu_ns: f64,
     checksum: u64,
+    /// The recorder's calibrated cost per line boundary that compensation subtracts.
+    overhead_ns_per_hit: f64,
 }
 
 fn main() {
@@ -129,8 +135,15 @@ fn main() {
         let seconds: f64 = std::env::var(SECONDS).map_or(1.0, |s| s.parse().expect("seconds"));
         let f = measure(&mode, Duration::from_secs_f64(seconds));
         println!(
-            "{} {} {} {} {}",
-            f.wall_ns, f.reported_ns, f.passes, f.samples, f.checksum
+            "{} {} {} {} {} {} {} {}",
+            f.wall_ns,
+            f.reported_ns,
+            f.passes,
+            f.samples,
+            f.checksum,
+            f.cpu_ns,
+            f.reported_cpu_ns,
+            f.overhead_ns_per_hit
         );
         return;
     }
@@ -159,6 +172,9 @@ fn main() {
                 passes: v[2] as u64,
                 samples: v[3] as u64,
                 checksum: v[4] as u64,
+                cpu_ns: v[5],
+                reported_cpu_ns: v[6],
+                overhead_ns_per_hit: v[7],
             });
         }
         let figures = figures.map(|f| f.expect("each mode measured"));
@@ -191,16 +207,16 @@ fn measure(mode: &str, time: Duration) -> Figures {
     let checksum = parse_records(std::hint::black_box(&input));
     std::hint::black_box(parse_records(std::hint::black_box(&input)));
     lablink_prof::reset();
-    let start = Instant::now();
+    let (start, cpu_start) = (Instant::now(), thread_cpu_ns());
     let mut passes = 0u64;
     while start.elapsed() < time || passes < 3 {
         let sum = parse_records(std::hint::black_box(&input));
         assert_eq!(sum, checksum);
         passes += 1;
     }
-    let wall = start.elapsed();
+    let (wall, cpu) = (start.elapsed(), thread_cpu_ns() - cpu_start);
     let profile = lablink_prof::snapshot();
-    let (reported_ns, samples) = match profile
+    let (reported_ns, samples, reported_cpu_ns) = match profile
         .functions
         .iter()
         .find(|f| f.name.ends_with("::parse_records"))
@@ -208,14 +224,20 @@ fn measure(mode: &str, time: Duration) -> Figures {
         Some(top) => {
             assert_ne!(mode, "unprofiled", "nothing recorded unprofiled");
             assert_eq!(top.calls, passes, "one call per pass");
-            (top.total_ns as f64 / passes as f64, top.samples)
+            // The top function's lines add up to its total; their on-CPU parts to its own.
+            let on_cpu: u64 = top.lines.iter().filter_map(|l| l.cpu_ns).sum();
+            (
+                top.total_ns as f64 / passes as f64,
+                top.samples,
+                on_cpu as f64 / passes as f64,
+            )
         }
         None => {
             assert_eq!(
                 mode, "unprofiled",
                 "the top function recorded when profiled"
             );
-            (0.0, 0)
+            (0.0, 0, 0.0)
         }
     };
     if mode == "sampled" {
@@ -223,11 +245,26 @@ fn measure(mode: &str, time: Duration) -> Figures {
     }
     Figures {
         wall_ns: wall.as_nanos() as f64 / passes as f64,
+        cpu_ns: cpu as f64 / passes as f64,
+        reported_cpu_ns,
+        overhead_ns_per_hit: profile.overhead_ns_per_hit,
         reported_ns,
         passes,
         samples,
         checksum,
     }
+}
+
+/// This thread's CPU time, in ns.
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid place for the answer.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(status, 0, "the thread's CPU clock reads");
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 fn report(rounds: &[[Figures; 3]], measuring: bool) {
@@ -274,5 +311,36 @@ fn report(rounds: &[[Figures; 3]], measuring: bool) {
                 String::new()
             }
         );
+        // The same in the parsing thread's CPU time, which time spent waiting for a CPU (other
+        // processes on the machine) does not inflate.
+        let cpu_slowdown: Vec<f64> = rounds.iter().map(|r| r[m].cpu_ns / r[0].cpu_ns).collect();
+        let on_cpu = if *mode == "sampled" {
+            let on_cpu: Vec<f64> = rounds
+                .iter()
+                .map(|r| r[m].reported_cpu_ns / r[0].cpu_ns)
+                .collect();
+            format!(
+                "; the on-CPU part of its report of parse_records is {:.2}x the unprofiled CPU \
+                 time (rounds {:.2}x to {:.2}x)",
+                median(on_cpu.clone()),
+                range(&on_cpu).0,
+                range(&on_cpu).1
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "    in CPU time: slows the parser {:.2}x (rounds {:.2}x to {:.2}x){on_cpu}; \
+             calibrated cost per line boundary {:.2} ns",
+            median(cpu_slowdown.clone()),
+            range(&cpu_slowdown).0,
+            range(&cpu_slowdown).1,
+            median(rounds.iter().map(|r| r[m].overhead_ns_per_hit).collect()),
+        );
     }
+    let unprofiled_cpu: Vec<f64> = rounds.iter().map(|r| r[0].cpu_ns).collect();
+    println!(
+        "  unprofiled: {:.3} ms of CPU time per pass (median)",
+        median(unprofiled_cpu) / 1e6,
+    );
 }
