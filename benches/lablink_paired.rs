@@ -9,9 +9,11 @@
 //! minute apart and cannot resolve a difference of a few percent, while the two runs of one
 //! round see the same disk. With the database in memory, the figure moves by a few percent
 //! from one process to the next, so five processes measure in turn and the figure given is the
-//! median over them, with their range. In memory, the flow is measured in exact mode and in
-//! sampled mode (`LABLINK_PROFILE_MODE=sampled`, the default rate), five processes each: the
-//! time mode is per process. In sampled mode the sampler thread, once started, also runs during
+//! median over them, with their range. Each figure is also given in the running thread's CPU
+//! time (user and system), which the waits for a CPU on a loaded machine do not inflate. In
+//! memory, the flow is measured in exact mode and in sampled mode
+//! (`LABLINK_PROFILE_MODE=sampled`, the default rate), five processes each: the time mode is
+//! per process. In sampled mode the sampler thread, once started, also runs during
 //! the unprofiled runs of its process (it then finds no stack to read).
 //!
 //! `cargo bench --bench lablink_paired` (about three minutes;
@@ -102,19 +104,36 @@ fn check_mode() {
     assert_eq!(sampled, samples > 0, "samples taken only in sampled mode");
 }
 
+/// One round's times: the unprofiled and the profiled run's wall time, then their CPU time
+/// (the running thread's, which waits for a CPU on a loaded machine do not inflate).
+type Round = [Duration; 4];
+
+/// The running thread's CPU time, user and system (SQLite's writes to tmpfs are system time).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid place for the answer.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(status, 0, "the thread's CPU clock reads");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
 /// Times rounds on databases in `dir`, at `place`: `count` of them, or as many as the place's
 /// time allows (at least 10) after the warm-up rounds if `count` is 0.
-fn rounds(place: &str, dir: &Path, count: usize) -> Vec<[Duration; 2]> {
+fn rounds(place: &str, dir: &Path, count: usize) -> Vec<Round> {
     let databases = [false, true].map(|on| flow_database(dir, on));
     let time_round = |unprofiled_first: bool| {
-        let mut times = [Duration::ZERO; 2];
+        let mut times = [Duration::ZERO; 4];
         for on in [!unprofiled_first, unprofiled_first] {
             let database = &databases[usize::from(on)];
             with_recording(on);
             run_commands(database, WARM_UP_COMMANDS);
-            let start = Instant::now();
+            let (start, cpu) = (Instant::now(), thread_cpu());
             command_flow(database);
             times[usize::from(on)] = start.elapsed();
+            times[2 + usize::from(on)] = thread_cpu() - cpu;
         }
         with_recording(false);
         times
@@ -137,41 +156,57 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-fn ratios(rounds: &[[Duration; 2]]) -> Vec<f64> {
+/// The rounds' ratios of profiled to unprofiled wall time.
+fn ratios(rounds: &[Round]) -> Vec<f64> {
     rounds
         .iter()
         .map(|r| r[1].as_secs_f64() / r[0].as_secs_f64())
         .collect()
 }
 
-/// The median time in milliseconds of the unprofiled (0) or profiled (1) runs.
-fn median_ms(rounds: &[[Duration; 2]], which: usize) -> f64 {
+/// The rounds' ratios of profiled to unprofiled CPU time.
+fn cpu_ratios(rounds: &[Round]) -> Vec<f64> {
+    rounds
+        .iter()
+        .map(|r| r[3].as_secs_f64() / r[2].as_secs_f64())
+        .collect()
+}
+
+/// The median time in milliseconds of the unprofiled (0) or profiled (1) runs: wall time, or
+/// CPU time (2, 3).
+fn median_ms(rounds: &[Round], which: usize) -> f64 {
     median(rounds.iter().map(|r| ms(r[which])).collect())
 }
 
-fn report_on_disk(rounds: &[[Duration; 2]]) {
+fn report_on_disk(rounds: &[Round]) {
     println!(
         "command flow, 1,000 commands, database {ON_DISK}: {} rounds\n  \
          unprofiled  median {:.3} ms\n  \
          profiled    median {:.3} ms\n  \
-         profiled / unprofiled, median of the rounds: {}",
+         profiled / unprofiled, median of the rounds: {}\n  \
+         in CPU time: {}",
         rounds.len(),
         median_ms(rounds, 0),
         median_ms(rounds, 1),
         ratio_with_interval(&ratios(rounds)),
+        ratio_with_interval(&cpu_ratios(rounds)),
     );
 }
 
-/// One line for the parent: rounds, the two median times, the median ratio and its interval.
-fn print_for_parent(rounds: &[[Duration; 2]]) {
+/// One line for the parent: rounds, the two median times, the median ratio and its interval;
+/// then the same three in CPU time.
+fn print_for_parent(rounds: &[Round]) {
     let ratios = ratios(rounds);
     let (low, high) = bootstrap_interval(&ratios);
+    let cpu = cpu_ratios(rounds);
+    let (cpu_low, cpu_high) = bootstrap_interval(&cpu);
     println!(
-        "{} {} {} {} {low} {high}",
+        "{} {} {} {} {low} {high} {} {cpu_low} {cpu_high}",
         rounds.len(),
         median_ms(rounds, 0),
         median_ms(rounds, 1),
         median(ratios.clone()),
+        median(cpu),
     );
 }
 
@@ -205,6 +240,18 @@ fn report_in_memory(name: &str, outputs: &[String]) {
         println!(
             "    {:.0} rounds: {:.4}x (95% interval {:.4}x to {:.4}x)",
             p[0], p[3], p[4], p[5]
+        );
+    }
+    let cpu = column(6);
+    let (low, high) = range(&cpu);
+    println!(
+        "  in CPU time, median over the processes: {:.4}x (processes: {low:.4}x to {high:.4}x)",
+        median(cpu)
+    );
+    for p in &processes {
+        println!(
+            "    {:.0} rounds: {:.4}x (95% interval {:.4}x to {:.4}x)",
+            p[0], p[6], p[7], p[8]
         );
     }
 }
