@@ -60,7 +60,7 @@ fn main() {
     std::hint::black_box(busy_step(1));
     let sampler = SamplerThread::find();
     println!(
-        "sampler thread {} at the default rate; {THREADS} threads; {} of 2 CPUs online",
+        "sampler thread {} at the default rate; {THREADS} threads; {} CPUs available",
         sampler.tid,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
