@@ -128,6 +128,10 @@ struct Figures {
     checksum: u64,
     /// The recorder's calibrated cost per line boundary that compensation subtracts.
     overhead_ns_per_hit: f64,
+    /// Line hits (all profiled functions, signature lines included) and profiled calls, per
+    /// pass.
+    hits: f64,
+    calls: f64,
 }
 
 fn main() {
@@ -135,7 +139,7 @@ fn main() {
         let seconds: f64 = std::env::var(SECONDS).map_or(1.0, |s| s.parse().expect("seconds"));
         let f = measure(&mode, Duration::from_secs_f64(seconds));
         println!(
-            "{} {} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {} {} {}",
             f.wall_ns,
             f.reported_ns,
             f.passes,
@@ -143,7 +147,9 @@ fn main() {
             f.checksum,
             f.cpu_ns,
             f.reported_cpu_ns,
-            f.overhead_ns_per_hit
+            f.overhead_ns_per_hit,
+            f.hits,
+            f.calls,
         );
         return;
     }
@@ -175,6 +181,8 @@ fn main() {
                 cpu_ns: v[5],
                 reported_cpu_ns: v[6],
                 overhead_ns_per_hit: v[7],
+                hits: v[8],
+                calls: v[9],
             });
         }
         let figures = figures.map(|f| f.expect("each mode measured"));
@@ -248,6 +256,14 @@ fn measure(mode: &str, time: Duration) -> Figures {
         cpu_ns: cpu as f64 / passes as f64,
         reported_cpu_ns,
         overhead_ns_per_hit: profile.overhead_ns_per_hit,
+        hits: profile
+            .functions
+            .iter()
+            .flat_map(|f| &f.lines)
+            .map(|l| l.hits)
+            .sum::<u64>() as f64
+            / passes as f64,
+        calls: profile.functions.iter().map(|f| f.calls).sum::<u64>() as f64 / passes as f64,
         reported_ns,
         passes,
         samples,
@@ -336,6 +352,15 @@ fn report(rounds: &[[Figures; 3]], measuring: bool) {
             range(&cpu_slowdown).0,
             range(&cpu_slowdown).1,
             median(rounds.iter().map(|r| r[m].overhead_ns_per_hit).collect()),
+        );
+        // What recording adds per pass, in CPU time, over the line hits and calls it records.
+        let added: Vec<f64> = rounds.iter().map(|r| r[m].cpu_ns - r[0].cpu_ns).collect();
+        let (hits, calls) = (rounds[0][m].hits, rounds[0][m].calls);
+        println!(
+            "    {hits:.0} line hits and {calls:.0} profiled calls a pass; recording adds {:.2} \
+             ms of CPU a pass: {:.2} ns a line hit, calls included",
+            median(added.clone()) / 1e6,
+            median(added) / hits,
         );
     }
     let unprofiled_cpu: Vec<f64> = rounds.iter().map(|r| r[0].cpu_ns).collect();
