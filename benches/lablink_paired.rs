@@ -1,172 +1,17 @@
-//! The LabLink command flow, profiled against unprofiled, measured in pairs.
+//! The LabLink command flow, profiled against unprofiled, measured in pairs, with the counting
+//! allocator installed: the profiled runs record time and memory columns. How it measures:
+//! `benches/flow_pairs/mod.rs`.
 //!
-//! Each round runs the flow (1,000 commands, each logged to SQLite) once unprofiled and once
-//! profiled, one right after the other, in an order that alternates from round to round, each
-//! on its own database. Before each timed run, 1,000 commands run untimed on the same database
-//! with the same setting. The figure is the median of the rounds' ratios, with a 95% bootstrap
-//! interval. With the database on disk, each command waits for an fsync whose time drifts by
-//! several percent over a minute: criterion's groups (`lablink_paths`) time the two runs a
-//! minute apart and cannot resolve a difference of a few percent, while the two runs of one
-//! round see the same disk. With the database in memory, the figure moves by a few percent
-//! from one process to the next, so five processes measure in turn and the figure given is the
-//! median over them, with their range.
-//!
-//! `cargo bench --bench lablink_paired` (about two minutes). Run without `--bench` (as
-//! `cargo test --benches` does), it runs one round of each as a check.
+//! `cargo bench --bench lablink_paired` (about three minutes; `-- sampled` measures only the
+//! sampled mode, `-- "in memory"` both modes in memory).
 
+mod flow_pairs;
 mod lablink_flow;
 mod paired;
-
-use std::path::Path;
-use std::time::{Duration, Instant};
-
-use lablink_flow::{
-    IN_MEMORY, ON_DISK, command_flow, database_places, flow_database, run_commands, with_recording,
-};
-use paired::{bootstrap_interval, in_processes, median, range, ratio_with_interval};
 
 #[global_allocator]
 static ALLOC: lablink_prof::CountingAlloc = lablink_prof::CountingAlloc::system();
 
-/// Commands run untimed before each timed run, on its own database and with its own setting.
-/// With 100 or 300, the second run of a round was still about 5% slower than the first in
-/// memory, and the rounds' ratios split into two groups, near 0.97x and near 1.10x, by order;
-/// with 1,000 the order makes no difference.
-const WARM_UP_COMMANDS: usize = 1000;
-
-/// Rounds discarded first (caches, the databases' first pages).
-const WARM_UP_ROUNDS: usize = 3;
-
-/// How many processes measure the flow in memory, one after the other.
-const PROCESSES: usize = 5;
-
-/// Set in the environment of a process that measures the flow in memory.
-const CHILD: &str = "LABLINK_FLOW_PAIRED_CHILD";
-
-/// How long each place's rounds run for, about: on disk, where a round takes about 0.6 s and
-/// varies most, longer.
-fn measure_for(place: &str) -> Duration {
-    Duration::from_secs(if place == ON_DISK { 40 } else { 8 })
-}
-
 fn main() {
-    let measuring = std::env::args().any(|a| a == "--bench");
-    let child = std::env::var_os(CHILD).is_some();
-    for (place, dir) in database_places() {
-        if !measuring {
-            rounds(place, dir.path(), 1);
-            println!("command flow, database {place}: one round run (pass --bench to measure)");
-        } else if place == ON_DISK && !child {
-            report_on_disk(&rounds(place, dir.path(), 0));
-        } else if place == IN_MEMORY && child {
-            print_for_parent(&rounds(place, dir.path(), 0));
-        } else if place == IN_MEMORY {
-            report_in_memory(&in_processes(CHILD, PROCESSES));
-        }
-    }
-}
-
-/// Times rounds on databases in `dir`, at `place`: `count` of them, or as many as the place's
-/// time allows (at least 10) after the warm-up rounds if `count` is 0.
-fn rounds(place: &str, dir: &Path, count: usize) -> Vec<[Duration; 2]> {
-    let databases = [false, true].map(|on| flow_database(dir, on));
-    let time_round = |unprofiled_first: bool| {
-        let mut times = [Duration::ZERO; 2];
-        for on in [!unprofiled_first, unprofiled_first] {
-            let database = &databases[usize::from(on)];
-            with_recording(on);
-            run_commands(database, WARM_UP_COMMANDS);
-            let start = Instant::now();
-            command_flow(database);
-            times[usize::from(on)] = start.elapsed();
-        }
-        with_recording(false);
-        times
-    };
-    if count > 0 {
-        return (0..count).map(|round| time_round(round % 2 == 0)).collect();
-    }
-    for round in 0..WARM_UP_ROUNDS {
-        time_round(round % 2 == 0);
-    }
-    let start = Instant::now();
-    let mut rounds = Vec::new();
-    while start.elapsed() < measure_for(place) || rounds.len() < 10 {
-        rounds.push(time_round(rounds.len() % 2 == 0));
-    }
-    rounds
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn ratios(rounds: &[[Duration; 2]]) -> Vec<f64> {
-    rounds
-        .iter()
-        .map(|r| r[1].as_secs_f64() / r[0].as_secs_f64())
-        .collect()
-}
-
-/// The median time in milliseconds of the unprofiled (0) or profiled (1) runs.
-fn median_ms(rounds: &[[Duration; 2]], which: usize) -> f64 {
-    median(rounds.iter().map(|r| ms(r[which])).collect())
-}
-
-fn report_on_disk(rounds: &[[Duration; 2]]) {
-    println!(
-        "command flow, 1,000 commands, database {ON_DISK}: {} rounds\n  \
-         unprofiled  median {:.3} ms\n  \
-         profiled    median {:.3} ms\n  \
-         profiled / unprofiled, median of the rounds: {}",
-        rounds.len(),
-        median_ms(rounds, 0),
-        median_ms(rounds, 1),
-        ratio_with_interval(&ratios(rounds)),
-    );
-}
-
-/// One line for the parent: rounds, the two median times, the median ratio and its interval.
-fn print_for_parent(rounds: &[[Duration; 2]]) {
-    let ratios = ratios(rounds);
-    let (low, high) = bootstrap_interval(&ratios);
-    println!(
-        "{} {} {} {} {low} {high}",
-        rounds.len(),
-        median_ms(rounds, 0),
-        median_ms(rounds, 1),
-        median(ratios.clone()),
-    );
-}
-
-fn report_in_memory(outputs: &[String]) {
-    let processes: Vec<Vec<f64>> = outputs
-        .iter()
-        .map(|text| {
-            let line = text.lines().last().expect("a measuring process's figures");
-            line.split(' ')
-                .map(|f| f.parse().expect("a figure"))
-                .collect()
-        })
-        .collect();
-    let column = |i: usize| processes.iter().map(|p| p[i]).collect::<Vec<f64>>();
-    let ratios = column(3);
-    let (low, high) = range(&ratios);
-    println!(
-        "command flow, 1,000 commands, database {IN_MEMORY}: {} processes\n  \
-         unprofiled  median {:.3} ms\n  \
-         profiled    median {:.3} ms\n  \
-         profiled / unprofiled, median over the processes: {:.4}x (processes: {low:.4}x to \
-         {high:.4}x)",
-        processes.len(),
-        median(column(1)),
-        median(column(2)),
-        median(ratios),
-    );
-    for p in &processes {
-        println!(
-            "    {:.0} rounds: {:.4}x (95% interval {:.4}x to {:.4}x)",
-            p[0], p[3], p[4], p[5]
-        );
-    }
+    flow_pairs::main();
 }

@@ -1,7 +1,8 @@
 //! Mem usage with more threads alive than a line end sums every time (16 slots): the line's own
 //! thread counts exactly at once, and the other threads' live heap is summed again once a short
 //! time has passed (a few dozen clock ticks per slot in use). Its own binary without the test
-//! harness, so that no thread but these allocates while the figures are compared.
+//! harness, so that no thread but these allocates while the figures are compared. It runs in
+//! exact mode, then again in sampled mode in a process of its own.
 
 mod common;
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use common::{function, record};
 use lablink_prof::diagnostics::process_live_bytes;
-use lablink_prof::{CountingAlloc, line_profile};
+use lablink_prof::{CountingAlloc, TimeMode, line_profile};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();
@@ -96,5 +97,25 @@ fn main() {
         2 * MIB as u64
     );
     drop(kept);
-    println!("Mem usage with {THREADS} threads alive: exact for this thread, others seen");
+    let mode = lablink_prof::time_mode();
+    println!(
+        "Mem usage with {THREADS} threads alive, {mode:?} mode: exact for this thread, others seen"
+    );
+
+    // The same in sampled mode, whose lines read the clock only when the other threads' sum is
+    // due: in a process of its own (the time mode is per process).
+    if std::env::var_os("LABLINK_PROFILE_MODE").is_none() {
+        assert_eq!(mode, TimeMode::Exact);
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .env("LABLINK_PROFILE_MODE", "sampled")
+            .output()
+            .expect("this test runs itself");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "the sampled run failed: {out:?}");
+        assert!(
+            said.contains("Sampled mode"),
+            "the sampled run said: {said}"
+        );
+        print!("{said}");
+    }
 }

@@ -53,18 +53,28 @@ pub fn ratio_with_interval(ratios: &[f64]) -> String {
 /// A figure moves by a few percent from one process to the next (where code's data land in
 /// memory), often more than within one; a median over processes is steadier than any one.
 pub fn in_processes(child_var: &str, processes: usize) -> Vec<String> {
-    let exe = std::env::current_exe().expect("the benchmark's own path");
+    in_processes_with(child_var, processes, &[])
+}
+
+/// [`in_processes`], with `env` also set in each process's environment (a time mode, say:
+/// it is per process).
+pub fn in_processes_with(child_var: &str, processes: usize, env: &[(&str, &str)]) -> Vec<String> {
     (0..processes)
-        .map(|_| {
-            let out = std::process::Command::new(&exe)
-                .arg("--bench")
-                .env(child_var, "1")
-                .output()
-                .expect("the benchmark runs itself");
-            assert!(out.status.success(), "a measuring process failed: {out:?}");
-            String::from_utf8_lossy(&out.stdout).into_owned()
-        })
+        .map(|_| run_self(&[(child_var, "1")], env))
         .collect()
+}
+
+/// Runs this benchmark once more in a fresh process, with `--bench` and the variables of both
+/// lists set in its environment, and returns what it printed; panics if it fails.
+pub fn run_self(vars: &[(&str, &str)], more: &[(&str, &str)]) -> String {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    let out = std::process::Command::new(&exe)
+        .arg("--bench")
+        .envs(vars.iter().chain(more).copied())
+        .output()
+        .expect("the benchmark runs itself");
+    assert!(out.status.success(), "a measuring process failed: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The smallest and the largest of `values`.

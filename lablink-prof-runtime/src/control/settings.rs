@@ -8,7 +8,7 @@
 //! | `LABLINK_PROFILE_INTERVAL` | seconds: rewrite `LABLINK_PROFILE_OUT` that often while running |
 //! | `LABLINK_PROFILE_COMPENSATE` | `0`, `false`, `off` or `no`: report raw times, without taking out the recorder's own cost |
 //! | `LABLINK_PROFILE_MODE` | `exact` (default): a clock read per line boundary; `sampled`: hits counted, time sampled |
-//! | `LABLINK_PROFILE_HZ` | sampled mode's rate, samples per second (default 1000, at most 100000) |
+//! | `LABLINK_PROFILE_HZ` | sampled mode's rate, samples per second (default 500, at most 100000) |
 //! | `LABLINK_PROFILE_HEAP` | `track`: with `LABLINK_PROFILING` on, note which profiled line allocated each block, for the whole process: live at exit and live at the peak, by line; `off` (default) |
 //!
 //! A value that cannot be used is reported once, on stderr, when recording starts, with what is
@@ -21,7 +21,7 @@ use crate::model::TimeMode;
 use crate::report::ReportFormat;
 
 /// Sampled mode's default rate, samples per second.
-pub(crate) const DEFAULT_HZ: f64 = 1000.0;
+pub(crate) const DEFAULT_HZ: f64 = 500.0;
 /// The highest rate sampled mode takes.
 pub(crate) const MAX_HZ: f64 = 100_000.0;
 

@@ -42,14 +42,24 @@ thread_local! {
     };
 }
 
-/// The process's live heap when a line ends at `now`: `own_live` is the live heap of `own`, the
-/// slot of the thread running the line, read just before.
+/// What a caller passes to [`after_line`] as `now` when it has not read the clock (sampled mode
+/// reads none per line): the clock is then read only where the sum needs it, beyond
+/// [`EXACT_UP_TO`] slots in use. Never a reading: the counter would take centuries to get there.
+pub(crate) const CLOCK_UNREAD: u64 = u64::MAX;
+
+/// The process's live heap when a line ends at `now` (or [`CLOCK_UNREAD`]): `own_live` is the
+/// live heap of `own`, the slot of the thread running the line, read just before.
 #[inline(always)]
 pub(crate) fn after_line(own: &'static HeapSlot, own_live: i64, now: u64) -> u64 {
     let claimed = heap::slots_in_use();
     if claimed <= EXACT_UP_TO {
         return heap::live_sum(claimed).max(0) as u64;
     }
+    let now = if now == CLOCK_UNREAD {
+        crate::base::clock::now()
+    } else {
+        now
+    };
     let others = others_seen(own, own_live, now, claimed);
     others.saturating_add(own_live).max(0) as u64
 }

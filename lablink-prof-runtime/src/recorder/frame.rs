@@ -388,14 +388,14 @@ impl Frame {
 
     /// A line boundary in sampled mode: the hit, and the new line published where the sampler
     /// reads it; no clock read, except for the memory columns' Mem usage when the counting
-    /// allocator is installed.
+    /// allocator is installed and more than 16 threads hold heap slots (see `mem_usage`).
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn sampled_boundary(&self, table: &LineTable, line: u32, hit: bool) {
         if let Some(heap) = self.heap()
             && let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize)
         {
-            self.close_line_heap(heap, slot, clock::now());
+            self.close_line_heap(heap, slot, mem_usage::CLOCK_UNREAD);
         }
         if hit && let Some(slot) = table.slots.get(line as usize) {
             bump(&slot.hits, 1);
@@ -656,7 +656,7 @@ impl Frame {
             if let Some(heap) = self.heap()
                 && let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize)
             {
-                self.close_line_heap(heap, slot, clock::now());
+                self.close_line_heap(heap, slot, mem_usage::CLOCK_UNREAD);
             }
             0
         } else {
