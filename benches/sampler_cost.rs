@@ -1,4 +1,4 @@
-//! The sampler thread's CPU time at the default rate (1000 Hz), over the wall time of the same
+//! The sampler thread's CPU time at the default rate (500 Hz, or `LABLINK_PROFILE_HZ`), over the wall time of the same
 //! window: with 8 threads busy in profiled code, and with 8 threads that made a profiled call
 //! once and now wait outside profiled code (their stacks are listed, and empty).
 //!
