@@ -76,11 +76,12 @@ fn sampled_times_match_work_of_known_length() {
     // is measured around the call: on a busy machine the thread can be descheduled past its
     // deadline, and the call then really takes longer. A run of work is off by at most one
     // reading at each end, about 2 intervals as the sampler really took them; 5% of 20 ms needs
-    // at least 40 samples. A reading delayed by the scheduler widens its interval, so the check
-    // takes the median of three runs.
+    // at least 40 samples. A reading delayed by the scheduler widens its interval (on a machine
+    // busy with other work a reading can come milliseconds late), so the check takes the median
+    // of five runs.
     let d = Duration::from_millis(20);
     let mut errors = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..5 {
         lablink_prof::reset();
         let t = Instant::now();
         std::hint::black_box(deadline_loop(d));
@@ -97,7 +98,7 @@ fn sampled_times_match_work_of_known_length() {
     }
     errors.sort_by(|a, b| a.0.total_cmp(&b.0));
     assert!(
-        errors[1].0 <= 0.05,
+        errors[2].0 <= 0.05,
         "20 ms loops reported as (error, reported, wall): {errors:?}"
     );
 
