@@ -26,9 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 use std::path::Path;
 
-use lablink_prof_runtime::profile::{
-    FORMAT_NAME, FORMAT_VERSION, FunctionProfile, LineProfile, Profile, TimeMode,
-};
+use lablink_prof_runtime::profile::{FORMAT_NAME, FunctionProfile, LineProfile, Profile, TimeMode};
 use serde::Deserialize;
 
 use crate::error::CliError;
@@ -140,16 +138,9 @@ pub fn parse(bytes: &[u8]) -> Result<Profile, String> {
         Some(_) => return Err(format!("its \"format\" is not the string {FORMAT_NAME:?}")),
         None => return Err(format!("it has no \"format\": \"{FORMAT_NAME}\" field")),
     }
-    match header.version.as_ref().and_then(serde_json::Value::as_u64) {
-        Some(v) if v > u64::from(FORMAT_VERSION) => {
-            return Err(format!(
-                "it is format version {v}, newer than this lablink-prof reads ({FORMAT_VERSION}); \
-                 upgrade lablink-prof"
-            ));
-        }
-        Some(0) | None => return Err("it has no valid \"version\" field".to_owned()),
-        Some(_) => {}
-    }
+    lablink_prof_runtime::model::json::check_version(
+        header.version.as_ref().and_then(serde_json::Value::as_u64),
+    )?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let profile: Profile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -72,17 +72,23 @@ pub fn parse_json(text: &str) -> Result<Profile, String> {
         Some(other) => return Err(format!("its format is {other:?}, not {FORMAT_NAME:?}")),
         None => return Err(format!("it has no \"format\": \"{FORMAT_NAME}\" field")),
     }
-    match value.get("version").and_then(|v| v.as_u64()) {
-        Some(v) if v > u64::from(FORMAT_VERSION) => {
-            return Err(format!(
-                "it is format version {v}, newer than this lablink-prof reads ({FORMAT_VERSION}); \
-                 upgrade lablink-prof"
-            ));
-        }
-        Some(0) | None => return Err("it has no valid \"version\" field".to_owned()),
-        Some(_) => {}
-    }
+    check_version(value.get("version").and_then(|v| v.as_u64()))?;
     serde_json::from_value(value).map_err(|e| format!("a field is missing or wrong: {e}"))
+}
+
+/// Whether a file's `version` field is one this crate reads; the error says why not.
+///
+/// # Errors
+/// No version (or 0), or one newer than [`FORMAT_VERSION`].
+pub fn check_version(version: Option<u64>) -> Result<(), String> {
+    match version {
+        Some(v) if v > u64::from(FORMAT_VERSION) => Err(format!(
+            "it is format version {v}, newer than this lablink-prof reads ({FORMAT_VERSION}); \
+             upgrade lablink-prof"
+        )),
+        Some(0) | None => Err("it has no valid \"version\" field".to_owned()),
+        Some(_) => Ok(()),
+    }
 }
 
 #[cfg(test)]
