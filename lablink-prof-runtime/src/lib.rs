@@ -103,6 +103,10 @@ pub mod diagnostics {
     };
     pub use crate::heap::live_blocks::CAPACITY as LEAK_TRACKING_CAPACITY;
     pub use crate::recorder::calibration::{compensation, set_compensation};
+    pub use crate::recorder::distribution::{
+        ROW_BYTES as DISTRIBUTION_BYTES_PER_LINE, distributions, set_distributions,
+    };
+    pub use crate::recorder::line_table::LINE_SLOT_BYTES;
     pub use crate::recorder::registry::recorder_bytes;
 }
 

@@ -3,9 +3,11 @@
 //! reading and combining saved profiles needs neither the recorder nor the counting allocator.
 
 pub mod error;
+pub mod histogram;
 pub mod json;
 pub mod profile;
 pub mod rules;
 
 pub use error::ReportError;
+pub use histogram::Histogram;
 pub use profile::*;

@@ -24,7 +24,9 @@ use crate::base::function_site::FunctionSite;
 use crate::control::time_mode;
 use crate::heap::mem_usage;
 use crate::heap::{self, HeapSlot, PeakSave};
-use crate::recorder::line_table::{LineTable, bump, raise};
+use crate::recorder::calibration;
+use crate::recorder::distribution;
+use crate::recorder::line_table::{LineTable, bump, min_max, raise};
 use crate::recorder::published_stack::StackEntry;
 use crate::recorder::thread_state as thread;
 
@@ -42,6 +44,12 @@ pub struct Frame {
     line: AtomicU32,
     /// When that line started, in ticks.
     since: AtomicU64,
+    /// Whether the running line's interval began with a hit (see `distribution` for what one
+    /// hit's time is).
+    hit: AtomicBool,
+    /// In an `async fn`, when the running line's slice of the poll began: its last boundary,
+    /// or the task's resumption, whichever is later.
+    slice_since: AtomicU64,
     /// When the call started, in ticks.
     start: u64,
     /// The site id of the profiled caller, 0 if none.
@@ -113,6 +121,8 @@ impl Frame {
             marker,
             line: AtomicU32::new(0),
             since: AtomicU64::new(0),
+            hit: AtomicBool::new(false),
+            slice_since: AtomicU64::new(0),
             start: 0,
             parent: 0,
             caller_line: 0,
@@ -180,6 +190,8 @@ impl Frame {
             marker,
             line: AtomicU32::new(0),
             since: AtomicU64::new(now),
+            hit: AtomicBool::new(true),
+            slice_since: AtomicU64::new(now),
             start: now,
             parent,
             caller_line,
@@ -379,10 +391,37 @@ impl Frame {
             }
             let now = clock::now();
             self.close_line(table, now);
+            if self.is_async {
+                self.end_slice(table, now);
+            }
             if hit && let Some(slot) = table.slots.get(line as usize) {
                 bump(&slot.hits, 1);
             }
+            self.hit.store(hit, Relaxed);
             self.line.store(line, Relaxed);
+        }
+    }
+
+    /// Ends the running line's slice of an `async fn`'s poll at `now`: a slice longer than the
+    /// blocking threshold is counted against the line.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn end_slice(&self, table: &LineTable, now: u64) {
+        let slice = now.wrapping_sub(self.slice_since.load(Relaxed));
+        if slice > distribution::blocking_ticks() {
+            self.count_blocking(table, slice);
+        }
+        self.slice_since.store(now, Relaxed);
+    }
+
+    /// Counts a slice of `ticks` that blocked the executor against the running line.
+    #[cold]
+    #[inline(never)]
+    fn count_blocking(&self, table: &LineTable, ticks: u64) {
+        if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
+            bump(&slot.blocking, 1);
+            bump(&slot.blocking_ticks, ticks);
+            raise(&slot.blocking_max_ticks, ticks);
         }
     }
 
@@ -411,9 +450,15 @@ impl Frame {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn close_line(&self, table: &LineTable, now: u64) {
         let since = self.since.load(Relaxed);
-        let slot = table.slots.get(self.line.load(Relaxed) as usize);
+        let line = self.line.load(Relaxed) as usize;
+        let slot = table.slots.get(line);
         if let Some(slot) = slot {
-            bump(&slot.ticks, now.wrapping_sub(since));
+            let ticks = now.wrapping_sub(since);
+            bump(&slot.ticks, ticks);
+            if self.hit.load(Relaxed) {
+                min_max(&slot.min_ticks_inverted, &slot.max_ticks, ticks);
+                table.histograms.record_line(line, ticks);
+            }
         }
         self.since.store(now, Relaxed);
         if let (Some(heap), Some(slot)) = (self.heap(), slot) {
@@ -505,6 +550,19 @@ impl Frame {
 }
 
 impl Frame {
+    /// Counts a finished call of `ticks` in the function's minimum, maximum and distribution,
+    /// less the recorder's own work inside it (its boundaries and its profiled calls, all the
+    /// way down), as the function's total has it taken out.
+    fn record_call_time(&self, table: &LineTable, ticks: u64) {
+        let cost = calibration::known_costs();
+        let hits = self.boundaries.load(Relaxed) + self.inner_boundaries.load(Relaxed);
+        let own =
+            hits as f64 * cost.per_hit + self.inner_calls.load(Relaxed) as f64 * cost.per_call;
+        let kept = (ticks as f64 - own).max(0.0).round() as u64;
+        min_max(&table.call_min_inverted, &table.call_max_ticks, kept);
+        table.histograms.record_call(kept);
+    }
+
     /// Counts the recorder's work inside a call made from this frame's running line: `hits`
     /// line boundaries and `calls` calls (the call itself and all below it). Reports take that
     /// work's calibrated cost off the line, so that it means what the line costs unprofiled.
@@ -567,9 +625,13 @@ impl Frame {
     /// wait starts, and the frame stops being current, since other tasks run on this thread
     /// until the task comes back.
     pub(crate) fn suspend(&self) {
-        if self.table().is_some() {
+        if let Some(table) = self.table() {
             self.pause_heap();
-            self.suspended_at.store(clock::now().max(1), Relaxed);
+            let now = clock::now();
+            if !self.sampled {
+                self.end_slice(table, now);
+            }
+            self.suspended_at.store(now.max(1), Relaxed);
             self.stop_being_current();
         }
     }
@@ -592,9 +654,11 @@ impl Frame {
         self.waited.store(self.waited.load(Relaxed) + wait, Relaxed);
         self.make_current();
         self.resume_heap();
-        // The running line's time resumes now, as if the wait had not happened.
+        // The running line's time resumes now, as if the wait had not happened, and so does a
+        // new slice of the poll.
         self.since
             .store(self.since.load(Relaxed).wrapping_add(wait), Relaxed);
+        self.slice_since.store(now, Relaxed);
     }
 }
 
@@ -662,8 +726,14 @@ impl Frame {
         } else {
             let now = clock::now();
             self.close_line(table, now);
-            now.wrapping_sub(self.start)
-                .wrapping_sub(self.waited.load(Relaxed))
+            if self.is_async {
+                self.end_slice(table, now);
+            }
+            let ticks = now
+                .wrapping_sub(self.start)
+                .wrapping_sub(self.waited.load(Relaxed));
+            self.record_call_time(table, ticks);
+            ticks
         };
         table.finish_call(self.parent, self.caller_line, ticks, self.primitive);
         // The recorder's work inside this call, for the caller's line: this call's boundaries,
