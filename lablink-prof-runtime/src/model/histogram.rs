@@ -117,13 +117,20 @@ impl Histogram {
 
     /// The `q` quantile (`0.0..=1.0`; 0.99 is p99) as the middle of the bucket holding the value
     /// of rank `ceil(q * count)`, clamped to `min..=max` when given: within [`RELATIVE_ERROR`]
-    /// of that value. `None` when empty.
+    /// of that value. The first rank is `min` and the last `max`, when given. `None` when
+    /// empty.
     pub fn quantile(&self, q: f64, min: Option<u64>, max: Option<u64>) -> Option<u64> {
         let count = self.count();
         if count == 0 {
             return None;
         }
         let rank = ((q.clamp(0.0, 1.0) * count as f64).ceil() as u64).max(1);
+        // The first and last ranks are the exact extremes, when known.
+        match (rank, min, max) {
+            (1, Some(min), _) => return Some(min),
+            (r, _, Some(max)) if r >= count => return Some(max),
+            _ => {}
+        }
         let mut seen = 0u64;
         let mut value = 0;
         for &(index, n) in &self.buckets {
