@@ -246,3 +246,14 @@ fn the_json_form_of_a_histogram_is_bucket_count_pairs() {
         "{plain}"
     );
 }
+
+#[test]
+fn the_stated_memory_per_line_is_the_recorders() {
+    // README: "a line's slot in a thread's table is 120 bytes; distributions add 4,736 bytes
+    // per line": 15 counters of 8 bytes, and 592 buckets of 8 bytes.
+    assert_eq!(lablink_prof::diagnostics::LINE_SLOT_BYTES, 120);
+    assert_eq!(
+        lablink_prof::diagnostics::DISTRIBUTION_BYTES_PER_LINE,
+        4_736
+    );
+}
