@@ -179,4 +179,14 @@ fn diff_fails_when_a_line_starts_blocking() {
         "{}",
         v.stdout
     );
+    // html lists it, and the calls' figures.
+    let page = dir.path().join("p.html");
+    let h = run(&["html", n, "-o", page.to_str().unwrap()]);
+    assert_eq!(h.code, 0, "{}", h.stderr);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("<li>blocks the executor: src/demo.rs:3, 7 times, longest 48.0 ms"),
+        "{html}"
+    );
+    assert!(html.contains("single calls: min 10.0 µs"), "{html}");
 }

@@ -5,8 +5,11 @@
 //! `enter` of the same call, or to the end of the call, so the lines of a call add up to the
 //! call. Each call has its own frame, which makes recursion and threads come out right.
 //!
-//! `enter` reads the clock once, adds to two counters of the thread's own table and updates the
-//! frame: no allocation, no lock, no atomic read-modify-write.
+//! `enter` reads the clock once, adds to two counters of the thread's own table, keeps the
+//! finished hit's minimum and maximum (and, with distributions on, counts it in the line's
+//! histogram; see `distribution` for what one hit's time is) and updates the frame: no
+//! allocation, no lock, no atomic read-modify-write. In an `async fn` it also ends the line's
+//! slice of the poll, which is counted against the line when it blocked the executor.
 //!
 //! The recording methods are `inline(always)` in optimised builds (where a call per statement
 //! would cost more than the statement's record) and plain `inline` in builds with debug

@@ -177,12 +177,12 @@ fn lines_of(
         out.push('\n');
     }
     let sampled = profile.mode == crate::model::TimeMode::Sampled;
-    let columns = if sampled { &[][..] } else { columns };
     if sampled && !columns.is_empty() {
         out.push_str(
             "Min, Max, p50, p90, p99: none in sampled mode, where single hits are not timed\n",
         );
     }
+    let columns = if sampled { &[][..] } else { columns };
     if !columns.is_empty() {
         out.push_str(&call_figures(f, columns));
     }
