@@ -257,3 +257,43 @@ fn the_stated_memory_per_line_is_the_recorders() {
         4_736
     );
 }
+
+#[line_profile]
+fn ten_statements() -> u64 {
+    let mut x = std::hint::black_box(0u64);
+    x += 1;
+    x += 1;
+    x += 1;
+    x += 1;
+    x += 1;
+    x += 1;
+    x += 1;
+    x += 1;
+    x
+}
+
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+fn calls_a_profiled_helper() -> u64 {
+    let mut sum = 0;
+    for _ in 0..500 {
+        sum += ten_statements(); // L:call
+    }
+    sum
+}
+
+#[test]
+fn a_hit_calling_profiled_functions_loses_their_recorder_cost_as_its_time_does() {
+    record_distributions();
+    assert_eq!(calls_a_profiled_helper(), 4000);
+    let l = line(&function("calls_a_profiled_helper"), "L:call");
+    let mean = l.time_ns as f64 / l.hits as f64;
+    let p50 = l.quantile_ns(0.5).unwrap() as f64;
+    // The mean per hit has the recorder's work in `ten_statements` (10 boundaries and a call)
+    // taken off; so has each hit. Kept in, the median would be above the mean by that work.
+    let overhead = lablink_prof::snapshot().overhead_ns_per_hit;
+    assert!(
+        p50 <= mean * (1.0 + RELATIVE_ERROR) + overhead,
+        "median hit {p50} ns, mean {mean:.1} ns, one boundary {overhead:.1} ns"
+    );
+}

@@ -6,7 +6,9 @@
 //! A hit is one boundary that counts a hit on a line: a statement's start, or a `for` header's
 //! fetch of the next item. Its time runs from that boundary to the call's next boundary (or the
 //! call's end), less any time the task was suspended at an `.await` in between: the same
-//! interval the line's Time adds up. Two statements on one source line are two hits, each timed
+//! interval the line's Time adds up. The recorder's calibrated work inside the profiled calls
+//! the hit made is taken off it as it ends, and one boundary's cost when the report is made, as
+//! both are taken off Time. Two statements on one source line are two hits, each timed
 //! on its own. The intervals that begin with a boundary that counts no hit (the moment between a
 //! `for` header's start and its first fetch) go to the line's Time but not to its distribution,
 //! so a line's distribution counts exactly its hits.

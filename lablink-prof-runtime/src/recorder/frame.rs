@@ -53,6 +53,9 @@ pub struct Frame {
     /// In an `async fn`, when the running line's slice of the poll began: its last boundary,
     /// or the task's resumption, whichever is later.
     slice_since: AtomicU64,
+    /// The recorder's calibrated work, in ticks, inside the profiled calls the running hit made:
+    /// taken off that hit's time, as reports take it off the line's Time.
+    hit_callee_ticks: AtomicU64,
     /// When the call started, in ticks.
     start: u64,
     /// The site id of the profiled caller, 0 if none.
@@ -126,6 +129,7 @@ impl Frame {
             since: AtomicU64::new(0),
             hit: AtomicBool::new(false),
             slice_since: AtomicU64::new(0),
+            hit_callee_ticks: AtomicU64::new(0),
             start: 0,
             parent: 0,
             caller_line: 0,
@@ -195,6 +199,7 @@ impl Frame {
             since: AtomicU64::new(now),
             hit: AtomicBool::new(true),
             slice_since: AtomicU64::new(now),
+            hit_callee_ticks: AtomicU64::new(0),
             start: now,
             parent,
             caller_line,
@@ -458,9 +463,17 @@ impl Frame {
         if let Some(slot) = slot {
             let ticks = now.wrapping_sub(since);
             bump(&slot.ticks, ticks);
+            // Most hits call no profiled function: one load, and nothing to take off.
+            let callee = self.hit_callee_ticks.load(Relaxed);
+            let hit_ticks = if callee == 0 {
+                ticks
+            } else {
+                self.hit_callee_ticks.store(0, Relaxed);
+                ticks.saturating_sub(callee)
+            };
             if self.hit.load(Relaxed) {
-                min_max(&slot.min_ticks_inverted, &slot.max_ticks, ticks);
-                table.histograms.record_line(line, ticks);
+                min_max(&slot.min_ticks_inverted, &slot.max_ticks, hit_ticks);
+                table.histograms.record_line(line, hit_ticks);
             }
         }
         self.since.store(now, Relaxed);
@@ -578,6 +591,11 @@ impl Frame {
         }
         bump(&self.inner_boundaries, hits);
         bump(&self.inner_calls, calls);
+        if !self.sampled {
+            let cost = calibration::known_costs();
+            let ticks = hits as f64 * cost.per_hit + calls as f64 * cost.per_call;
+            bump(&self.hit_callee_ticks, ticks.round() as u64);
+        }
     }
 }
 
