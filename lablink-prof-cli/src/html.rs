@@ -199,7 +199,8 @@ pub fn page(profile: &Profile, source: &str, sources: usize) -> String {
                 "<p class=\"meta mode\">Mode: sampled, {samples} samples every {}: hits and \
                  memory are exact; times come from the samples, each with ± its 95% error \
                  (1.96 × √n × {} for n samples); On-CPU and Off-CPU split a line's time by \
-                 whether its thread ran.</p>",
+                 whether its thread ran. Single hits are not timed: no min, max or percentiles, \
+                 and no lines found blocking the executor.</p>",
                 duration(e.interval_ns as f64),
                 duration(e.interval_ns as f64),
             );

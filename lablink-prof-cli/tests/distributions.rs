@@ -190,3 +190,35 @@ fn diff_fails_when_a_line_starts_blocking() {
     );
     assert!(html.contains("single calls: min 10.0 µs"), "{html}");
 }
+
+#[test]
+fn a_sampled_profile_says_single_hits_are_not_timed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sampled = common::sampled();
+    let s = sampled.to_str().unwrap();
+    let v = run(&["view", s, "--columns", "all"]);
+    assert_eq!(v.code, 0, "{}", v.stderr);
+    assert!(
+        v.stdout.starts_with(
+            "Min, Max, p50, p90, p99: none in a sampled profile, where single hits are not timed"
+        ),
+        "{}",
+        v.stdout
+    );
+    assert!(
+        !v.stdout
+            .lines()
+            .any(|l| l.contains("Line #") && l.contains("p99"))
+    );
+    let page = dir.path().join("s.html");
+    assert_eq!(run(&["html", s, "-o", page.to_str().unwrap()]).code, 0);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("Single hits are not timed"), "{html}");
+    let r = run(&["diff", s, s, "--metric", "p99"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("is sampled, where they are not"),
+        "{}",
+        r.stderr
+    );
+}
