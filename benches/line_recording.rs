@@ -3,8 +3,9 @@
 //! `cargo bench --bench line_recording`. Groups:
 //! - `statement`: one `rdtsc` read (the reference) against recording one statement
 //!   (`Frame::start_line`, what the attribute puts before each statement), and for context a puffin
-//!   scope around a statement; and recording one statement with distributions on (each hit's
-//!   minimum, maximum and histogram bucket: `LABLINK_PROFILE_DISTRIBUTIONS=1`);
+//!   scope around a statement. "record one statement" is a table without distributions
+//!   (`LABLINK_PROFILE_DISTRIBUTIONS=0`: each hit's minimum and maximum kept), "distributions
+//!   on" one with them (the default: each hit also counted in its line's histogram);
 //! - `call`: a small function plain, profiled with recording off, and profiled with recording on.
 
 mod common;

@@ -107,7 +107,6 @@ fn extra_columns_and_distributions_come_from_the_settings() {
         "normal",
         &[
             ("LABLINK_PROFILING", "1"),
-            ("LABLINK_PROFILE_DISTRIBUTIONS", "1"),
             ("LABLINK_PROFILE_COLUMNS", "p99,min,max"),
         ],
     );
@@ -117,11 +116,27 @@ fn extra_columns_and_distributions_come_from_the_settings() {
     let at: Vec<usize> = expected.iter().map(|h| header.find(h).unwrap()).collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{header}");
     assert!(stderr.contains("Per call: Min "), "{stderr}");
-    // The `acc += i;` row has a p99 (the histogram was kept): Time, Per Hit, Min, Max, p99.
+    // Distributions are on by default: the `acc += i;` row has a p99. Time, Per Hit, Min, Max,
+    // p99.
     let row = stderr.lines().find(|l| l.contains("acc += i;")).unwrap();
     assert_eq!(
         row.matches(" ns").count() + row.matches(" µs").count(),
         5,
+        "{row}"
+    );
+    // Without distributions, min and max are kept and p99 is left empty.
+    let (_, stderr) = run_child(
+        "normal",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            ("LABLINK_PROFILE_DISTRIBUTIONS", "0"),
+            ("LABLINK_PROFILE_COLUMNS", "p99,min,max"),
+        ],
+    );
+    let row = stderr.lines().find(|l| l.contains("acc += i;")).unwrap();
+    assert_eq!(
+        row.matches(" ns").count() + row.matches(" µs").count(),
+        4,
         "{row}"
     );
     // Sampled mode times no single hit: the table says so instead of showing figures.

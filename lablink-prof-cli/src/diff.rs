@@ -7,9 +7,9 @@
 //! else 0 (2 on errors).
 //!
 //! With `--metric p50|p90|p99|max` the figure compared is that percentile (or the longest) of
-//! single calls, from the profiles' distributions (exact mode; percentiles need
-//! `LABLINK_PROFILE_DISTRIBUTIONS=1` when recording), read within 1/16; a function without the
-//! figure on either side is not checked.
+//! single calls, from the profiles' distributions (exact mode; percentiles need distributions,
+//! on unless `LABLINK_PROFILE_DISTRIBUTIONS=0` when recording), read within 1/16; a function
+//! without the figure on either side is not checked.
 //!
 //! A line of an `async fn` that blocks the executor in NEW and did not in BASE also fails the
 //! check (status 1), unless `--allow-new-blocking`.
@@ -220,8 +220,8 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
             let needs_histogram = args.metric != Metric::Max;
             if needs_histogram && p.functions.iter().all(|f| f.hist.is_empty()) {
                 return Err(CliError::Usage(format!(
-                    "--metric {:?}: {} has no distributions (record with \
-                     LABLINK_PROFILE_DISTRIBUTIONS=1)",
+                    "--metric {:?}: {} has no distributions (recorded with \
+                     LABLINK_PROFILE_DISTRIBUTIONS=0, or by an older version; record without it)",
                     args.metric,
                     path.display()
                 )));

@@ -9,7 +9,7 @@
 //! | `LABLINK_PROFILE_COMPENSATE` | `0`, `false`, `off` or `no`: report raw times, without taking out the recorder's own cost |
 //! | `LABLINK_PROFILE_MODE` | `exact` (default): a clock read per line boundary; `sampled`: hits counted, time sampled |
 //! | `LABLINK_PROFILE_HZ` | sampled mode's rate, samples per second (default 1000, at most 100000) |
-//! | `LABLINK_PROFILE_DISTRIBUTIONS` | `1`, `true`, `yes` or `on`: keep each line's and function's histogram of single hits and calls (exact mode), for p50, p90, p99 |
+//! | `LABLINK_PROFILE_DISTRIBUTIONS` | `1`, `true`, `yes` or `on` (default): keep each line's and function's histogram of single hits and calls (exact mode), for p50, p90, p99; `0`, `false`, `no` or `off`: do not (4,736 bytes less per line per thread) |
 //! | `LABLINK_PROFILE_COLUMNS` | extra columns of the table layout, comma-separated: `min`, `max`, `p50`, `p90`, `p99` (or `all`) |
 //! | `LABLINK_PROFILE_BLOCKING_US` | microseconds: a slice of an `async fn`'s poll on one line longer than this blocks the executor (default 100) |
 //!
@@ -130,11 +130,11 @@ fn read_environment() -> Settings {
         Ok(v) => parse_switch(&v).unwrap_or_else(|| {
             problems.push(format!(
                 "LABLINK_PROFILE_DISTRIBUTIONS={v:?} is not one of 1, true, yes, on, 0, false, \
-                 no, off; not keeping distributions"
+                 no, off; keeping distributions"
             ));
-            false
+            true
         }),
-        Err(_) => false,
+        Err(_) => true,
     };
     let columns = match std::env::var("LABLINK_PROFILE_COLUMNS") {
         Ok(v) => Column::parse_list(&v).unwrap_or_else(|e| {

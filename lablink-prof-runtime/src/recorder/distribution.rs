@@ -21,6 +21,15 @@
 //! 3 GHz; longer hits count in the last bucket, and the exact maximum still says how long).
 //! That is [`ROW_BYTES`] bytes per line per thread. The minimum and maximum are in the line slot
 //! itself, and are kept whether distributions are on or not.
+//!
+//! # Cost
+//!
+//! A hit's counter is found from its time, so its address is known only once the clock read
+//! is done. Counted at once, the next boundary's loads waited for that address (1.39x to 1.57x a
+//! raw clock read per statement); the frame keeps the counter's index instead and counts it at
+//! the next boundary, when it is long known (1.04x to 1.09x). A call's last hit is counted as
+//! the call ends or suspends; a snapshot taken meanwhile misses at most that one hit per running
+//! call.
 
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 
@@ -122,7 +131,25 @@ impl HistogramRows {
     /// Counts one hit of `ticks` on line slot `line` (only the owning thread calls this).
     #[inline(always)]
     pub(crate) fn record_line(&self, line: usize, ticks: u64) {
-        if let Some(c) = self.counters.get(line * ROW + row_bucket(ticks)) {
+        self.count_at(Self::index(line, ticks));
+    }
+
+    /// Whether the table keeps distributions.
+    #[inline(always)]
+    pub(crate) fn is_on(&self) -> bool {
+        !self.counters.is_empty()
+    }
+
+    /// The counter of a hit of `ticks` on line slot `line`.
+    #[inline(always)]
+    pub(crate) fn index(line: usize, ticks: u64) -> usize {
+        line * ROW + row_bucket(ticks)
+    }
+
+    /// Adds one to counter `index`.
+    #[inline(always)]
+    pub(crate) fn count_at(&self, index: usize) {
+        if let Some(c) = self.counters.get(index) {
             c.store(c.load(Relaxed).wrapping_add(1), Relaxed);
         }
     }

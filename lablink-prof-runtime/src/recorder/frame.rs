@@ -28,7 +28,7 @@ use crate::control::time_mode;
 use crate::heap::mem_usage;
 use crate::heap::{self, HeapSlot, PeakSave};
 use crate::recorder::calibration;
-use crate::recorder::distribution;
+use crate::recorder::distribution::{self, HistogramRows};
 use crate::recorder::line_table::{LineTable, bump, min_max, raise};
 use crate::recorder::published_stack::StackEntry;
 use crate::recorder::thread_state as thread;
@@ -56,6 +56,10 @@ pub struct Frame {
     /// The recorder's calibrated work, in ticks, inside the profiled calls the running hit made:
     /// taken off that hit's time, as reports take it off the line's Time.
     hit_callee_ticks: AtomicU64,
+    /// The histogram counter of the last hit, plus one (0 for none), counted at the next
+    /// boundary: by then its address is known, so the next boundary's loads need not wait for
+    /// this clock read to find it.
+    pending_count: AtomicU64,
     /// When the call started, in ticks.
     start: u64,
     /// The site id of the profiled caller, 0 if none.
@@ -130,6 +134,7 @@ impl Frame {
             hit: AtomicBool::new(false),
             slice_since: AtomicU64::new(0),
             hit_callee_ticks: AtomicU64::new(0),
+            pending_count: AtomicU64::new(0),
             start: 0,
             parent: 0,
             caller_line: 0,
@@ -200,6 +205,7 @@ impl Frame {
             hit: AtomicBool::new(true),
             slice_since: AtomicU64::new(now),
             hit_callee_ticks: AtomicU64::new(0),
+            pending_count: AtomicU64::new(0),
             start: now,
             parent,
             caller_line,
@@ -410,6 +416,17 @@ impl Frame {
         }
     }
 
+    /// Counts the last hit in its histogram, if not yet counted.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn flush_count(&self, table: &LineTable) {
+        let pending = self.pending_count.load(Relaxed);
+        if pending != 0 {
+            table.histograms.count_at(pending as usize - 1);
+            self.pending_count.store(0, Relaxed);
+        }
+    }
+
     /// Ends the running line's slice of an `async fn`'s poll at `now`: a slice longer than the
     /// blocking threshold is counted against the line.
     #[cfg_attr(debug_assertions, inline)]
@@ -473,7 +490,11 @@ impl Frame {
             };
             if self.hit.load(Relaxed) {
                 min_max(&slot.min_ticks_inverted, &slot.max_ticks, hit_ticks);
-                table.histograms.record_line(line, hit_ticks);
+                if table.histograms.is_on() {
+                    self.flush_count(table);
+                    let index = HistogramRows::index(line, hit_ticks) as u64;
+                    self.pending_count.store(index + 1, Relaxed);
+                }
             }
         }
         self.since.store(now, Relaxed);
@@ -648,6 +669,7 @@ impl Frame {
     pub(crate) fn suspend(&self) {
         if let Some(table) = self.table() {
             self.pause_heap();
+            self.flush_count(table);
             let now = clock::now();
             if !self.sampled {
                 self.end_slice(table, now);
@@ -747,6 +769,7 @@ impl Frame {
         } else {
             let now = clock::now();
             self.close_line(table, now);
+            self.flush_count(table);
             if self.is_async {
                 self.end_slice(table, now);
             }
