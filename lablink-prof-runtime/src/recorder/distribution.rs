@@ -116,8 +116,10 @@ pub(crate) struct HistogramRows {
 }
 
 impl HistogramRows {
+    /// Rows for a table of `lines` line slots: none in sampled mode (which times no single
+    /// hit) or with distributions off.
     pub(crate) fn new(lines: usize) -> Self {
-        let len = if distributions() {
+        let len = if distributions() && !crate::control::time_mode::is_sampled() {
             (lines + 1) * ROW
         } else {
             0
