@@ -39,8 +39,9 @@ fn exact_quantile(values: &[Duration], q: f64) -> u64 {
 
 /// How much longer the test's measure of a hit may be than the hit: the test reads `Instant`
 /// one statement before the line and one statement after, so its measure also holds two line
-/// boundaries and two clock reads (tens of ns each, more in an unoptimised build).
-const ABSOLUTE_SLACK_NS: f64 = 500.0;
+/// boundaries and two clock reads (tens of ns each in release, a few hundred in an unoptimised
+/// build; 500 ns failed one run in about ten on a loaded machine, hence 1 µs).
+const ABSOLUTE_SLACK_NS: f64 = 1_000.0;
 
 /// Asserts that a recorded hit time `got` is within the histogram's error of the hit, which
 /// the test's `measured` (taken around it) holds with up to `ABSOLUTE_SLACK_NS` more.

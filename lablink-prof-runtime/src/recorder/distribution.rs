@@ -107,6 +107,22 @@ fn estimate_ns_per_tick() -> f64 {
     if ticks == 0 { 1.0 } else { ns / ticks as f64 }
 }
 
+/// `len` counters at zero, from zeroed memory (calloc): a table's rows are tens of kilobytes,
+/// which one by one took milliseconds in an unoptimised build, on the thread's first call.
+fn zeroed_counters(len: usize) -> Box<[AtomicU64]> {
+    use std::mem::{align_of, size_of};
+    if size_of::<AtomicU64>() != size_of::<u64>() || align_of::<AtomicU64>() != align_of::<u64>() {
+        // Targets where `u64` is less aligned than `AtomicU64` (some 32-bit ones).
+        return (0..len).map(|_| AtomicU64::new(0)).collect();
+    }
+    let zeros: Box<[u64]> = vec![0u64; len].into_boxed_slice();
+    let raw = Box::into_raw(zeros) as *mut [AtomicU64];
+    // SAFETY: `AtomicU64` has the same size, alignment (checked above) and bit validity as
+    // `u64`, so the allocation of `len` zeroed `u64`s is one of `len` `AtomicU64`s of value 0,
+    // with the same layout for the allocator when the box is freed.
+    unsafe { Box::from_raw(raw) }
+}
+
 /// One table's histogram rows: one per line, then one for the calls. Empty when distributions
 /// were off when the table was made.
 #[derive(Debug)]
@@ -125,7 +141,7 @@ impl HistogramRows {
             0
         };
         HistogramRows {
-            counters: (0..len).map(|_| AtomicU64::new(0)).collect(),
+            counters: zeroed_counters(len),
             lines,
         }
     }
