@@ -3,7 +3,9 @@
 //! `cargo bench --bench line_recording`. Groups:
 //! - `statement`: one `rdtsc` read (the reference) against recording one statement
 //!   (`Frame::start_line`, what the attribute puts before each statement), and for context a puffin
-//!   scope around a statement;
+//!   scope around a statement. "record one statement" is a table without distributions
+//!   (`LABLINK_PROFILE_DISTRIBUTIONS=0`: each hit's minimum and maximum kept), "distributions
+//!   on" one with them (the default: each hit also counted in its line's histogram);
 //! - `call`: a small function plain, profiled with recording off, and profiled with recording on.
 
 mod common;
@@ -11,7 +13,17 @@ mod common;
 use common::{MARKER, SITE, raw_tsc};
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use lablink_prof::__private::{Frame, begin_sync};
+use lablink_prof::__private::{Frame, FunctionSite, SiteInfo, begin_sync};
+
+/// A second site, whose table is made with distributions on.
+static SITE_DIST: FunctionSite = FunctionSite::new(SiteInfo {
+    name: "bench_dist",
+    file: file!(),
+    first_line: 1,
+    source: &["fn bench_dist() {", "    a;", "    b;", "}"],
+    is_async: false,
+});
+const MARKER_DIST: &str = "bench::bench_dist::__lp_here";
 use lablink_prof::line_profile;
 
 fn statement(c: &mut Criterion) {
@@ -19,6 +31,8 @@ fn statement(c: &mut Criterion) {
     lablink_prof::skip_exit_report();
     let mut g = c.benchmark_group("statement");
     g.bench_function("rdtsc (reference)", |b| b.iter(|| black_box(raw_tsc())));
+    // A thread's table for a function keeps distributions if they were on when it was made.
+    lablink_prof::diagnostics::set_distributions(false);
     let frame = std::pin::pin!(begin_sync(&SITE, MARKER));
     let frame = Frame::activate(frame);
     g.bench_function("record one statement", |b| {
@@ -26,6 +40,15 @@ fn statement(c: &mut Criterion) {
             frame.start_line(black_box(1));
         })
     });
+    lablink_prof::diagnostics::set_distributions(true);
+    let dist_frame = std::pin::pin!(begin_sync(&SITE_DIST, MARKER_DIST));
+    let dist_frame = Frame::activate(dist_frame);
+    g.bench_function("record one statement, distributions on", |b| {
+        b.iter(|| {
+            dist_frame.start_line(black_box(1));
+        })
+    });
+    lablink_prof::diagnostics::set_distributions(false);
     // A Rust peer for context: a puffin scope around one statement, puffin recording.
     puffin::set_scopes_on(true);
     g.bench_function("puffin scope (peer)", |b| {

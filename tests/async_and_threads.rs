@@ -88,7 +88,7 @@ fn time_suspended_at_an_await_is_the_lines_wait_not_its_time() {
     let f = function("sleeps_then_works");
     let sleep = f
         .line(f.line_containing("L:sleep").unwrap())
-        .copied()
+        .cloned()
         .unwrap();
     assert_eq!(sleep.hits, 1);
     assert!(sleep.wait_ns >= 30_000_000, "{sleep:?}");

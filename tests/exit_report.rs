@@ -16,6 +16,13 @@ fn work(n: u64) -> u64 {
     acc
 }
 
+#[rustfmt::skip] // the `// L:` tags must stay on their lines
+#[line_profile]
+async fn blocks_for(d: std::time::Duration) {
+    tokio::task::yield_now().await;
+    std::thread::sleep(d); // L:block
+}
+
 /// The child program: runs only when the parent sets `LP_CHILD`.
 #[test]
 fn child() {
@@ -36,6 +43,14 @@ fn child() {
             unsafe { libc_raise(10) };
             std::thread::sleep(std::time::Duration::from_millis(600));
             std::process::abort();
+        }
+        "blocking" => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            for _ in 0..3 {
+                runtime.block_on(blocks_for(std::time::Duration::from_millis(2)));
+            }
         }
         "guard" => {
             let _guard = lablink_prof::ReportGuard::new();
@@ -85,6 +100,89 @@ fn the_table_is_printed_at_exit_and_the_exit_status_is_kept() {
             .any(|l| l.contains("1001") && l.contains("for i in 0..n")),
         "{stderr}"
     );
+}
+
+#[test]
+fn extra_columns_and_distributions_come_from_the_settings() {
+    let (code, stderr) = run_child(
+        "normal",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            ("LABLINK_PROFILE_COLUMNS", "p99,min,max"),
+        ],
+    );
+    assert_eq!(code, Some(0));
+    let header = stderr.lines().find(|l| l.contains("Line #")).unwrap();
+    let expected = ["Per Hit", "% Time", "Min", "Max", "p99", "Line Contents"];
+    let at: Vec<usize> = expected.iter().map(|h| header.find(h).unwrap()).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{header}");
+    assert!(stderr.contains("Per call: Min "), "{stderr}");
+    // Distributions are on by default: the `acc += i;` row has a p99. Time, Per Hit, Min, Max,
+    // p99.
+    let row = stderr.lines().find(|l| l.contains("acc += i;")).unwrap();
+    assert_eq!(
+        row.matches(" ns").count() + row.matches(" µs").count(),
+        5,
+        "{row}"
+    );
+    // Without distributions, min and max are kept and p99 is left empty.
+    let (_, stderr) = run_child(
+        "normal",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            ("LABLINK_PROFILE_DISTRIBUTIONS", "0"),
+            ("LABLINK_PROFILE_COLUMNS", "p99,min,max"),
+        ],
+    );
+    let row = stderr.lines().find(|l| l.contains("acc += i;")).unwrap();
+    assert_eq!(
+        row.matches(" ns").count() + row.matches(" µs").count(),
+        4,
+        "{row}"
+    );
+    // Sampled mode times no single hit: the table says so instead of showing figures.
+    let (_, sampled) = run_child(
+        "normal",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            ("LABLINK_PROFILE_MODE", "sampled"),
+            ("LABLINK_PROFILE_COLUMNS", "all"),
+        ],
+    );
+    assert!(
+        sampled.contains(
+            "Min, Max, p50, p90, p99: none in sampled mode, where single hits are not timed"
+        ),
+        "{sampled}"
+    );
+    assert!(
+        !sampled
+            .lines()
+            .any(|l| l.contains("Line #") && l.contains("p99"))
+    );
+}
+
+#[test]
+fn lines_that_block_the_executor_are_listed_at_exit() {
+    let (code, stderr) = run_child("blocking", &[("LABLINK_PROFILING", "1")]);
+    assert_eq!(code, Some(0));
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("blocks the executor: "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(line.contains("tests/exit_report.rs:"), "{line}");
+    assert!(line.contains(", 3 times, longest "), "{line}");
+    assert!(line.ends_with("(threshold 100.0 µs)"), "{line}");
+    // A threshold above the 2 ms slices flags nothing.
+    let (_, stderr) = run_child(
+        "blocking",
+        &[
+            ("LABLINK_PROFILING", "1"),
+            ("LABLINK_PROFILE_BLOCKING_US", "50000"),
+        ],
+    );
+    assert!(stderr.contains("Function:"), "{stderr}");
+    assert!(!stderr.contains("blocks the executor"), "{stderr}");
 }
 
 #[test]

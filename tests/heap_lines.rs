@@ -11,7 +11,7 @@ static ALLOC: CountingAlloc = CountingAlloc::system();
 
 fn line(f: &lablink_prof::FunctionProfile, tag: &str) -> LineProfile {
     let n = f.line_containing(tag).unwrap_or_else(|| panic!("no {tag}"));
-    f.line(n).copied().unwrap_or_default()
+    f.line(n).cloned().unwrap_or_default()
 }
 
 const MIB: usize = 1 << 20;

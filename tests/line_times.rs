@@ -32,7 +32,7 @@ fn a_statement_that_busy_waits_gets_at_least_95_percent_of_its_function() {
     let f = function("mostly_waiting");
     let line = f
         .line(f.line_containing("L:wait").unwrap())
-        .copied()
+        .cloned()
         .unwrap();
     assert!(
         line.time_ns as f64 >= 0.95 * f.total_ns as f64,
@@ -66,7 +66,7 @@ fn time_in_a_callee_counts_on_the_calling_line_and_own_time_excludes_it() {
     let inner = function("inner_wait");
     let call = outer
         .line(outer.line_containing("L:call").unwrap())
-        .copied()
+        .cloned()
         .unwrap();
     assert!(call.time_ns >= inner.total_ns);
     assert!(outer.own_ns < outer.total_ns / 10, "{outer:?}");

@@ -27,7 +27,7 @@ fn measure_trivial() -> (lablink_prof::FunctionProfile, lablink_prof::FunctionPr
 }
 
 fn per_hit(f: &lablink_prof::FunctionProfile, tag: &str) -> f64 {
-    let l = f.line(f.line_containing(tag).unwrap()).copied().unwrap();
+    let l = f.line(f.line_containing(tag).unwrap()).cloned().unwrap();
     l.time_ns as f64 / l.hits as f64
 }
 
@@ -111,7 +111,7 @@ fn a_statement_that_busy_waits_a_known_time_is_reported_within_2_percent() {
     let f = function("waits_in_one_statement");
     let line = f
         .line(f.line_containing("L:one").unwrap())
-        .copied()
+        .cloned()
         .unwrap();
     let measured = measured.as_nanos() as f64;
     let error = (line.time_ns as f64 - measured).abs() / measured;

@@ -14,7 +14,7 @@ const SPIKE: usize = 1000;
 
 fn line(f: &lablink_prof::FunctionProfile, tag: &str) -> LineProfile {
     let n = f.line_containing(tag).unwrap_or_else(|| panic!("no {tag}"));
-    f.line(n).copied().unwrap_or_default()
+    f.line(n).cloned().unwrap_or_default()
 }
 
 /// A region's figures that do not depend on where it began or ended: (allocs, alloc_bytes,

@@ -35,6 +35,19 @@ fn loop_and_branches(n: u64) -> u64 {
 }
 
 #[test]
+fn sampled_mode_has_no_single_hit_figures() {
+    sampled();
+    std::hint::black_box(loop_and_branches(1000));
+    let f = function("::loop_and_branches");
+    assert!(f.hits(f.line + 4) > 0);
+    for l in &f.lines {
+        assert_eq!((l.min_ns, l.max_ns), (None, None), "line {}", l.line);
+        assert!(l.hist.is_empty() && l.blocking == 0, "line {}", l.line);
+    }
+    assert_eq!((f.min_ns, f.max_ns, f.hist.is_empty()), (None, None, true));
+}
+
+#[test]
 fn loops_and_branches_count_every_hit() {
     sampled();
     let n = 10_000;

@@ -47,7 +47,7 @@ fn threads_started_one_after_another_beyond_the_slot_count_are_all_counted() {
     let f = function("a_kibibyte");
     let alloc = f
         .line(f.line_containing("L:alloc").unwrap())
-        .copied()
+        .cloned()
         .unwrap();
     assert_eq!(alloc.hits, threads as u64 + 1);
     // Every thread's figures, the last 100 included: none fell into the overflow slot.

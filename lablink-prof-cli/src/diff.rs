@@ -6,6 +6,14 @@
 //! status is 1 when a checked function got slower per call by more than `--threshold`,
 //! else 0 (2 on errors).
 //!
+//! With `--metric p50|p90|p99|max` the figure compared is that percentile (or the longest) of
+//! single calls, from the profiles' distributions (exact mode; percentiles need distributions,
+//! on unless `LABLINK_PROFILE_DISTRIBUTIONS=0` when recording), read within 1/16; a function
+//! without the figure on either side is not checked.
+//!
+//! A line of an `async fn` that blocks the executor in NEW and did not in BASE also fails the
+//! check (status 1), unless `--allow-new-blocking`.
+//!
 //! When either profile is sampled, its times carry a 95% error (see the `sampling` module): a
 //! change beyond the threshold still fails the check only when the difference of the times per
 //! call exceeds `√(eb² + en²)`, each side's error of its total over its calls (0 for an exact
@@ -44,22 +52,75 @@ pub struct DiffArgs {
     /// Show the lines of every function, not only of those beyond the threshold.
     #[arg(long)]
     pub lines: bool,
-    /// What to compare: time per call, or bytes live at exit per line (profiles written with
+    /// The figure compared: per call, the mean, a percentile of single calls, or the longest;
+    /// or `leaks`: bytes live at exit per line (profiles written with
     /// `LABLINK_PROFILE_HEAP=track`), for leak regressions.
-    #[arg(long, value_enum, default_value_t = Metric::Time)]
+    #[arg(long, value_enum, default_value_t = Metric::Mean)]
     pub metric: Metric,
+    /// Do not fail when a line starts blocking the executor.
+    #[arg(long)]
+    pub allow_new_blocking: bool,
     /// With `--metric leaks`: fail when a line's bytes live at exit grew by more than this.
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     pub max_growth: u64,
 }
 
-/// What `diff` compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The figure per call `diff` compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Metric {
-    /// Time per call, per function (the default).
-    Time,
+    /// Total time over calls.
+    #[default]
+    Mean,
+    /// The median call.
+    P50,
+    /// The 90th percentile of calls.
+    P90,
+    /// The 99th percentile of calls.
+    P99,
+    /// The longest call.
+    Max,
     /// Bytes live at exit, per line (whole-process heap tracking).
     Leaks,
+}
+
+impl Metric {
+    fn label(self) -> &'static str {
+        match self {
+            Metric::Mean => "Time/call",
+            Metric::P50 => "p50 call/hit",
+            Metric::P90 => "p90 call/hit",
+            Metric::P99 => "p99 call/hit",
+            Metric::Max => "Max call/hit",
+            Metric::Leaks => "Live at exit",
+        }
+    }
+
+    /// The figure of `f`, in nanoseconds, if it has one.
+    fn of(self, f: &FunctionProfile) -> Option<f64> {
+        let q = |q: f64| f.quantile_ns(q).map(|ns| ns as f64);
+        match self {
+            Metric::Mean => (f.calls > 0).then(|| f.total_ns as f64 / f.calls as f64),
+            Metric::P50 => q(0.5),
+            Metric::P90 => q(0.9),
+            Metric::P99 => q(0.99),
+            Metric::Max => f.max_ns.map(|ns| ns as f64),
+            Metric::Leaks => None,
+        }
+    }
+
+    /// The figure of line `l` of a function called `calls` times: its time per call for the
+    /// mean, else the percentile (or the longest) of its single hits.
+    fn of_line(self, l: &LineProfile, calls: u64) -> Option<f64> {
+        let q = |q: f64| l.quantile_ns(q).map(|ns| ns as f64);
+        match self {
+            Metric::Mean => Some(l.time_ns as f64 / calls.max(1) as f64),
+            Metric::P50 => q(0.5),
+            Metric::P90 => q(0.9),
+            Metric::P99 => q(0.99),
+            Metric::Max => l.max_ns.map(|ns| ns as f64),
+            Metric::Leaks => None,
+        }
+    }
 }
 
 /// `20%`, `20` or `12.5%` as a percentage.
@@ -127,7 +188,7 @@ impl FunctionDiff<'_> {
 
     /// How much the time per call changed, in nanoseconds, either way.
     fn difference(&self) -> f64 {
-        match (self.base.and_then(per_call), self.new.and_then(per_call)) {
+        match (self.base.and_then(mean), self.new.and_then(mean)) {
             (Some(b), Some(n)) => (n - b).abs(),
             _ => 0.0,
         }
@@ -138,7 +199,7 @@ impl FunctionDiff<'_> {
 fn per_call_texts(d: &FunctionDiff<'_>, sides: &Sides) -> (String, String) {
     let side = |f: Option<&FunctionProfile>, errors: Option<&SampledErrors>| {
         time_cell(
-            f.and_then(per_call),
+            f.and_then(|f| sides.metric.of(f)),
             f.filter(|_| errors.is_some())
                 .map(|f| per_call_error(errors, f)),
         )
@@ -159,20 +220,107 @@ pub fn run(args: &DiffArgs) -> Result<i32, CliError> {
     if args.metric == Metric::Leaks {
         return crate::leak_diff::run(&base, &new, args);
     }
+    if args.metric != Metric::Mean {
+        for (path, p) in [(&args.base, &base), (&args.new, &new)] {
+            if p.mode == lablink_prof_runtime::TimeMode::Sampled {
+                return Err(CliError::Usage(format!(
+                    "--metric {:?} needs single calls timed, and {} is sampled, where they are \
+                     not (record in exact mode)",
+                    args.metric,
+                    path.display()
+                )));
+            }
+            let needs_histogram = args.metric != Metric::Max;
+            if needs_histogram && p.functions.iter().all(|f| f.hist.is_empty()) {
+                return Err(CliError::Usage(format!(
+                    "--metric {:?}: {} has no distributions (recorded with \
+                     LABLINK_PROFILE_DISTRIBUTIONS=0, or by an older version; record without it)",
+                    args.metric,
+                    path.display()
+                )));
+            }
+        }
+    }
     let diffs = compare(&base, &new, args);
-    let sides = Sides::of(&base, &new);
-    let text = render(&diffs, args, &sides);
-    output::stdout(text.as_bytes())?;
-    Ok(if diffs.iter().any(|d| d.verdict == Verdict::Slower) {
-        1
+    let mut sides = Sides::of(&base, &new);
+    sides.metric = args.metric;
+    let blocking = if args.allow_new_blocking {
+        Vec::new()
     } else {
-        0
-    })
+        new_blocking(&base, &new)
+    };
+    let mut text = render(&diffs, args, &sides);
+    text.push_str(&blocking_text(&blocking));
+    output::stdout(text.as_bytes())?;
+    Ok(
+        if diffs.iter().any(|d| d.verdict == Verdict::Slower) || !blocking.is_empty() {
+            1
+        } else {
+            0
+        },
+    )
 }
 
-/// Time per call, in nanoseconds.
-fn per_call(f: &FunctionProfile) -> Option<f64> {
-    (f.calls > 0).then(|| f.total_ns as f64 / f.calls as f64)
+/// Mean time per call, in nanoseconds.
+fn mean(f: &FunctionProfile) -> Option<f64> {
+    Metric::Mean.of(f)
+}
+
+/// A line of NEW that blocks the executor where the same line of BASE did not:
+/// `(function, file, line, times, longest ns)`.
+type NewBlocking = (String, String, u32, u64, u64);
+
+/// The lines that started blocking the executor: blocking in `new`, not in `base` (paired by
+/// function and source text, as the line rows are).
+pub fn new_blocking(base: &Profile, new: &Profile) -> Vec<NewBlocking> {
+    let mut found = Vec::new();
+    for n in &new.functions {
+        let b = base
+            .functions
+            .iter()
+            .find(|b| b.name == n.name && b.file == n.file)
+            .or_else(|| base.functions.iter().find(|b| b.name == n.name));
+        let (nk, bk) = (line_keys(n), b.map(line_keys).unwrap_or_default());
+        for l in n.lines.iter().filter(|l| l.blocking > 0) {
+            let before = b.and_then(|b| {
+                let key = nk.get(&l.line)?;
+                b.lines
+                    .iter()
+                    .find(|o| bk.get(&o.line) == Some(key))
+                    .map(|o| o.blocking)
+            });
+            if before.unwrap_or(0) == 0 {
+                found.push((
+                    n.name.clone(),
+                    n.file.clone(),
+                    l.line,
+                    l.blocking,
+                    l.blocking_max_ns,
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// The report's part on lines that started blocking; empty when none did.
+fn blocking_text(lines: &[NewBlocking]) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "FAIL: {} line{} started blocking the executor:\n",
+        lines.len(),
+        if lines.len() == 1 { "" } else { "s" }
+    );
+    for (name, file, line, times, longest) in lines {
+        out.push_str(&format!(
+            "  blocks the executor: {file}:{line} ({name}), {times} {}, longest {}\n",
+            if *times == 1 { "time" } else { "times" },
+            duration(*longest as f64),
+        ));
+    }
+    out
 }
 
 /// `(new - base) / base` in percent; infinite when the base is zero and the new is not.
@@ -189,6 +337,8 @@ fn percent(base: f64, new: f64) -> f64 {
 pub struct Sides {
     base: Option<SampledErrors>,
     new: Option<SampledErrors>,
+    /// The figure per call compared.
+    pub metric: Metric,
 }
 
 impl Sides {
@@ -197,6 +347,7 @@ impl Sides {
         Sides {
             base: SampledErrors::of(base),
             new: SampledErrors::of(new),
+            metric: Metric::Mean,
         }
     }
 
@@ -270,7 +421,7 @@ pub fn compare<'a>(base: &'a Profile, new: &'a Profile, args: &DiffArgs) -> Vec<
                 verdict: Verdict::Added,
             },
             Some(b) => {
-                let change = match (per_call(b), per_call(n)) {
+                let change = match (args.metric.of(b), args.metric.of(n)) {
                     (Some(pb), Some(pn)) => Some(percent(pb, pn)),
                     _ => None,
                 };
@@ -278,7 +429,7 @@ pub fn compare<'a>(base: &'a Profile, new: &'a Profile, args: &DiffArgs) -> Vec<
                     && n.calls >= args.min_calls.max(1)
                     && (b.total_ns.max(n.total_ns) as f64) >= min_time_ns;
                 let error = sides.error(b, n);
-                let beyond_error = match (per_call(b), per_call(n), error) {
+                let beyond_error = match (mean(b), mean(n), error) {
                     (Some(pb), Some(pn), Some(e)) => (pn - pb).abs() > e,
                     _ => true,
                 };
@@ -372,11 +523,18 @@ fn function_allocs(f: &FunctionProfile) -> (f64, f64) {
 /// The readable report.
 pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs, sides: &Sides) -> String {
     let mut out = format!(
-        "lablink-prof diff: {} → {}\nthreshold +{}% per call; checked: functions with at least {} \
+        "lablink-prof diff: {} → {}\nthreshold +{}% per call{}; checked: functions with at least {} \
          calls in both and {} ms in either\n",
         args.base.display(),
         args.new.display(),
         args.threshold,
+        match args.metric {
+            Metric::Mean => String::new(),
+            m => format!(
+                " ({} of single calls, read from the distributions within 1/16)",
+                m.label()
+            ),
+        },
         args.min_calls.max(1),
         args.min_time_ms,
     );
@@ -401,8 +559,8 @@ pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs, sides: &Sides) -> Str
             "Status",
             "Function / line",
             "Calls / hits",
-            "Time/call base",
-            "Time/call new",
+            format!("{} base", sides.metric.label()).as_str(),
+            format!("{} new", sides.metric.label()).as_str(),
             "Change",
             "Allocs/call",
             "Alloc/call",
@@ -576,21 +734,29 @@ fn line_rows(b: &FunctionProfile, n: &FunctionProfile, sides: &Sides) -> Vec<[St
             old.map(|l| line_per_call(l, b.calls)),
             new.map(|l| line_per_call(l, n.calls)),
         );
-        let change = match (pb, pn) {
-            (Some(x), Some(y)) => change_text(Some(percent(x.0, y.0))),
+        let (fb, fnew) = (
+            old.and_then(|l| sides.metric.of_line(l, b.calls)),
+            new.and_then(|l| sides.metric.of_line(l, n.calls)),
+        );
+        let change = match (fb, fnew) {
+            (Some(x), Some(y)) => change_text(Some(percent(x, y))),
             _ => String::new(),
         };
+        // Sampling errors are of times per call: shown with the mean only.
+        let mean_metric = sides.metric == Metric::Mean;
         rows.push([
             String::new(),
             format!("  {number}: {text}"),
             pair(old.map(|l| l.hits), new.map(|l| l.hits)),
             time_cell(
-                pb.map(|x| x.0),
-                old.and_then(|l| line_error(sides.base.as_ref(), b, l)),
+                fb,
+                old.filter(|_| mean_metric)
+                    .and_then(|l| line_error(sides.base.as_ref(), b, l)),
             ),
             time_cell(
-                pn.map(|x| x.0),
-                new.and_then(|l| line_error(sides.new.as_ref(), n, l)),
+                fnew,
+                new.filter(|_| mean_metric)
+                    .and_then(|l| line_error(sides.new.as_ref(), n, l)),
             ),
             change,
             pair(pb.map(|x| count(x.1)), pn.map(|x| count(x.1))),

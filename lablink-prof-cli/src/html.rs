@@ -199,7 +199,8 @@ pub fn page(profile: &Profile, source: &str, sources: usize) -> String {
                 "<p class=\"meta mode\">Mode: sampled, {samples} samples every {}: hits and \
                  memory are exact; times come from the samples, each with ± its 95% error \
                  (1.96 × √n × {} for n samples); On-CPU and Off-CPU split a line's time by \
-                 whether its thread ran.</p>",
+                 whether its thread ran. Single hits are not timed: no min, max or percentiles, \
+                 and no lines found blocking the executor.</p>",
                 duration(e.interval_ns as f64),
                 duration(e.interval_ns as f64),
             );
@@ -214,6 +215,16 @@ pub fn page(profile: &Profile, source: &str, sources: usize) -> String {
              allocator (<code>#[global_allocator] static ALLOC: lablink_prof::CountingAlloc = \
              lablink_prof::CountingAlloc::system();</code>).</p>\n",
         );
+    }
+    let blocking = lablink_prof_runtime::report::blocking_summary(profile);
+    if !blocking.is_empty() {
+        out.push_str(
+            "<h2 id=\"blocking\">Lines that block the executor</h2>\n<ul class=\"blocking\">\n",
+        );
+        for line in blocking.lines() {
+            let _ = writeln!(out, "<li>{}</li>", escape(line));
+        }
+        out.push_str("</ul>\n");
     }
     let sources = sources.min(profile.functions.len());
     functions_table(&mut out, profile, own_total, sources);
@@ -376,6 +387,23 @@ pub fn inline_svg(svg: &str) -> String {
     }
 }
 
+/// A function's single calls, when timed: ` · calls: min 1.00 µs, p50 1.20 µs, …, max 3.00 ms`.
+fn call_figures(f: &FunctionProfile) -> String {
+    use lablink_prof_runtime::report::table_layout::Column;
+    let figures: Vec<String> = Column::ALL
+        .iter()
+        .filter_map(|c| {
+            c.of_function(f)
+                .map(|ns| format!("{} {}", c.header().to_lowercase(), duration(ns as f64)))
+        })
+        .collect();
+    if figures.is_empty() {
+        String::new()
+    } else {
+        format!(" · single calls: {}", figures.join(", "))
+    }
+}
+
 fn function_section(
     out: &mut String,
     i: usize,
@@ -403,7 +431,7 @@ fn function_section(
     };
     let sampled = match errors {
         Some(e) => format!(" · sampled: {} samples", e.samples(f)),
-        None => String::new(),
+        None => call_figures(f),
     };
     let cpu = errors.is_some() && f.lines.iter().any(|l| l.cpu_ns.is_some());
     let _ = writeln!(

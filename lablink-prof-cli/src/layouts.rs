@@ -25,15 +25,28 @@ const HEADER_RULE_ONLY: &str = "     ─ ─           ";
 /// The width the tables are made to fit.
 const WIDTH: usize = 120;
 
-/// The default table layout.
-pub fn table(profile: &Profile) -> String {
+/// The default table layout with the optional `columns` (Min, Max, p50, p90, p99), and the
+/// lines that blocked the executor listed at the end, as the exit report lists them.
+pub fn table_with(profile: &Profile, columns: &[table_layout::Column]) -> String {
     let errors = SampledErrors::of(profile);
     let mut out = String::new();
+    if errors.is_some() && !columns.is_empty() {
+        out.push_str(
+            "Min, Max, p50, p90, p99: none in a sampled profile, where single hits are not timed\n\n",
+        );
+    }
     for f in &profile.functions {
         match &errors {
             Some(errors) => out.push_str(&sampled_function(f, profile.heap_counted, errors)),
             None => {
-                let mut text = table_layout::function(f, profile.heap_counted);
+                let mut text = table_layout::function_with(
+                    &Profile {
+                        heap_counted: profile.heap_counted,
+                        ..Profile::empty()
+                    },
+                    f,
+                    columns,
+                );
                 if sampling::measured_differs(f, 0) {
                     let plain = format!("Total time: {}", duration(f.total_ns as f64));
                     let both = format!("{plain} ({})", measured(f));
@@ -48,6 +61,7 @@ pub fn table(profile: &Profile) -> String {
         out.push_str(report::NO_HEAP_NOTE);
         out.push('\n');
     }
+    out.push_str(&report::blocking_summary(profile));
     out
 }
 

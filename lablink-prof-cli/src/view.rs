@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use lablink_prof_runtime::profile::{FunctionProfile, Profile};
-use lablink_prof_runtime::report::{self, ReportFormat};
+use lablink_prof_runtime::report::{self, ReportFormat, table_layout};
 
 use crate::error::CliError;
 use crate::{layouts, load, output};
@@ -36,6 +36,18 @@ pub struct ViewArgs {
     /// One section per thread, each with that thread's figures.
     #[arg(long)]
     pub per_thread: bool,
+    /// Extra columns of the table layout, comma-separated: min, max, p50, p90, p99 (or all):
+    /// single hits' times, from exact profiles (percentiles need distributions).
+    #[arg(long, value_name = "LIST", value_parser = parse_columns)]
+    pub columns: Option<Columns>,
+}
+
+/// The table's extra columns, as `--columns` names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns(pub Vec<table_layout::Column>);
+
+fn parse_columns(list: &str) -> Result<Columns, String> {
+    table_layout::Column::parse_list(list).map(Columns)
 }
 
 /// A report layout.
@@ -141,7 +153,7 @@ pub fn run(args: &ViewArgs) -> Result<(), CliError> {
 pub fn render(profile: Profile, args: &ViewArgs, layout: Layout) -> String {
     let mut profile = select(profile, args);
     if !args.per_thread {
-        return render_layout(&profile, layout, args.unit);
+        return render_layout(&profile, layout, args);
     }
     let mut out = String::new();
     let names: BTreeMap<u32, String> = profile
@@ -174,12 +186,12 @@ pub fn render(profile: Profile, args: &ViewArgs, layout: Layout) -> String {
         part = select(part, args);
         let name = names.get(&index).map_or("", String::as_str);
         out.push_str(&section_title(&format!("Thread {index}"), name));
-        out.push_str(&render_layout(&part, layout, args.unit));
+        out.push_str(&render_layout(&part, layout, args));
     }
     profile.functions.retain(|f| f.threads.is_empty());
     if !profile.functions.is_empty() {
         out.push_str(&section_title("Threads not recorded", ""));
-        out.push_str(&render_layout(&profile, layout, args.unit));
+        out.push_str(&render_layout(&profile, layout, args));
     }
     out
 }
@@ -196,10 +208,13 @@ fn section_title(title: &str, name: &str) -> String {
     )
 }
 
-fn render_layout(profile: &Profile, layout: Layout, unit: Option<Unit>) -> String {
-    match (layout, unit) {
+fn render_layout(profile: &Profile, layout: Layout, args: &ViewArgs) -> String {
+    match (layout, args.unit) {
         (Layout::Kernprof, unit) => layouts::kernprof(profile, unit.map_or(1e-9, Unit::seconds)),
-        (Layout::Table, _) => layouts::table(profile),
+        (Layout::Table, _) => {
+            let columns = args.columns.as_ref().map_or(&[][..], |c| c.0.as_slice());
+            layouts::table_with(profile, columns)
+        }
         (Layout::MemoryProfiler, _) => layouts::memory_profiler(profile),
         (Layout::Json, _) => report::render(profile, ReportFormat::Json),
     }
@@ -300,6 +315,10 @@ fn on_thread(f: &FunctionProfile, thread: u32) -> Option<FunctionProfile> {
         measured_ns: share(f.measured_ns),
         lines: t.lines.clone(),
         threads: vec![t.clone()],
+        // Calls' extremes and distribution are kept for the function, not per thread.
+        min_ns: None,
+        max_ns: None,
+        hist: Default::default(),
         ..f.clone()
     })
 }

@@ -149,7 +149,8 @@ fn a_sampled_page_says_so_and_shows_on_and_off_cpu_time() {
             "<p class=\"meta mode\">Mode: sampled, 415 samples every 1.00 ms: hits and memory \
              are exact; times come from the samples, each with ± its 95% error (1.96 × √n × \
              1.00 ms for n samples); On-CPU and Off-CPU split a line's time by whether its \
-             thread ran.</p>"
+             thread ran. Single hits are not timed: no min, max or percentiles, and no lines \
+             found blocking the executor.</p>"
         ),
         "{html}"
     );

@@ -107,6 +107,10 @@ pub mod diagnostics {
         is_on as heap_is_tracked,
     };
     pub use crate::recorder::calibration::{compensation, set_compensation};
+    pub use crate::recorder::distribution::{
+        ROW_BYTES as DISTRIBUTION_BYTES_PER_LINE, distributions, set_distributions,
+    };
+    pub use crate::recorder::line_table::LINE_SLOT_BYTES;
     pub use crate::recorder::registry::recorder_bytes;
 }
 

@@ -10,6 +10,9 @@
 //! | `LABLINK_PROFILE_MODE` | `exact` (default): a clock read per line boundary; `sampled`: hits counted, time sampled |
 //! | `LABLINK_PROFILE_HZ` | sampled mode's rate, samples per second (default 500, at most 100000) |
 //! | `LABLINK_PROFILE_HEAP` | `track`: with `LABLINK_PROFILING` on, note which profiled line allocated each block, for the whole process: live at exit and live at the peak, by line; `off` (default) |
+//! | `LABLINK_PROFILE_DISTRIBUTIONS` | `1`, `true`, `yes` or `on` (default): keep each line's and function's histogram of single hits and calls (exact mode), for p50, p90, p99; `0`, `false`, `no` or `off`: do not (4,736 bytes less per line per thread) |
+//! | `LABLINK_PROFILE_COLUMNS` | extra columns of the table layout, comma-separated: `min`, `max`, `p50`, `p90`, `p99` (or `all`) |
+//! | `LABLINK_PROFILE_BLOCKING_US` | microseconds: a slice of an `async fn`'s poll on one line longer than this blocks the executor (default 100) |
 //!
 //! A value that cannot be used is reported once, on stderr, when recording starts, with what is
 //! used instead; it never stops the program.
@@ -19,9 +22,14 @@ use std::sync::OnceLock;
 
 use crate::model::TimeMode;
 use crate::report::ReportFormat;
+use crate::report::table_layout::Column;
 
 /// Sampled mode's default rate, samples per second.
 pub(crate) const DEFAULT_HZ: f64 = 500.0;
+/// The default blocking threshold, in microseconds: the top of tokio's guidance (10 to 100 µs
+/// between `.await`s), so that a line flagged is past what any of that guidance allows, and the
+/// recorder's own cost (nanoseconds per boundary) cannot put a line over it.
+pub(crate) const DEFAULT_BLOCKING_US: u64 = 100;
 /// The highest rate sampled mode takes.
 pub(crate) const MAX_HZ: f64 = 100_000.0;
 
@@ -36,6 +44,12 @@ pub(crate) struct Settings {
     pub(crate) mode: TimeMode,
     /// Sampled mode's rate, samples per second.
     pub(crate) hz: f64,
+    /// Whether line tables keep histograms of single hits.
+    pub(crate) distributions: bool,
+    /// The table layout's extra columns.
+    pub(crate) columns: Vec<Column>,
+    /// The blocking threshold, in microseconds.
+    pub(crate) blocking_us: u64,
     /// Values that could not be used, each with what is used instead.
     pub(crate) problems: Vec<String>,
 }
@@ -113,7 +127,40 @@ fn read_environment() -> Settings {
         },
         Err(_) => DEFAULT_HZ,
     };
+    let distributions = match std::env::var("LABLINK_PROFILE_DISTRIBUTIONS") {
+        Ok(v) => parse_switch(&v).unwrap_or_else(|| {
+            problems.push(format!(
+                "LABLINK_PROFILE_DISTRIBUTIONS={v:?} is not one of 1, true, yes, on, 0, false, \
+                 no, off; keeping distributions"
+            ));
+            true
+        }),
+        Err(_) => true,
+    };
+    let columns = match std::env::var("LABLINK_PROFILE_COLUMNS") {
+        Ok(v) => Column::parse_list(&v).unwrap_or_else(|e| {
+            problems.push(format!("LABLINK_PROFILE_COLUMNS: {e}; no extra columns"));
+            Vec::new()
+        }),
+        Err(_) => Vec::new(),
+    };
+    let blocking_us = match std::env::var("LABLINK_PROFILE_BLOCKING_US") {
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(us) if us > 0 => us,
+            _ => {
+                problems.push(format!(
+                    "LABLINK_PROFILE_BLOCKING_US={v:?} is not a whole number of microseconds \
+                     above 0; using {DEFAULT_BLOCKING_US}"
+                ));
+                DEFAULT_BLOCKING_US
+            }
+        },
+        Err(_) => DEFAULT_BLOCKING_US,
+    };
     Settings {
+        distributions,
+        columns,
+        blocking_us,
         enabled,
         format,
         out,

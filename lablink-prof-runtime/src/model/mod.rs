@@ -4,10 +4,12 @@
 
 pub mod error;
 pub mod heap_tracking;
+pub mod histogram;
 pub mod json;
 pub mod profile;
 pub mod rules;
 
 pub use error::ReportError;
 pub use heap_tracking::{HeapTracking, LiveFigures, TrackedLine};
+pub use histogram::Histogram;
 pub use profile::*;

@@ -39,10 +39,19 @@
 //!
 //! - `heap_tracking` (only with `LABLINK_PROFILE_HEAP=track`): live blocks by line for the
 //!   whole process, see [`HeapTracking`](crate::model::HeapTracking).
+//! - `min_ns`, `max_ns` (exact mode): the shortest and longest single hit of a line, or call of
+//!   a function. `hist` (exact mode, distributions on): their histogram, as
+//!   `[[bucket, count], ...]` (see [`crate::model::histogram`]), from which `p50`, `p90` and
+//!   `p99` are read within 1/16. Absent in sampled mode: single hits are not timed there.
+//! - `blocking`, `blocking_max_ns`, `blocking_ns` (lines of `async fn`s, when not 0): slices of
+//!   a poll on the line longer than the profile's `blocking_threshold_ns`: how many, the
+//!   longest, and their sum.
 //!
 //! Fields are only ever added within a version; readers ignore fields they do not know.
 
 use serde::{Deserialize, Serialize};
+
+use crate::model::histogram::Histogram;
 
 /// The value of `format` in every profile file.
 pub const FORMAT_NAME: &str = "lablink-prof";
@@ -81,6 +90,10 @@ pub struct Profile {
     /// Live blocks by line for the whole process, when `LABLINK_PROFILE_HEAP=track` was set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heap_tracking: Option<crate::model::HeapTracking>,
+    /// The threshold above which a slice of an `async fn`'s poll on one line counted as
+    /// blocking the executor (exact mode); 0 when not known.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub blocking_threshold_ns: u64,
 }
 
 /// How a profile's times were obtained.
@@ -200,10 +213,28 @@ pub struct FunctionProfile {
     /// both.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub measured_ns: u64,
+    /// In exact mode, the shortest call (its time less time suspended and the recorder's own
+    /// work); absent in sampled mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ns: Option<u64>,
+    /// In exact mode, the longest call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ns: Option<u64>,
+    /// In exact mode with distributions on, the histogram of calls' times.
+    #[serde(default, skip_serializing_if = "Histogram::is_empty")]
+    pub hist: Histogram,
+}
+
+impl FunctionProfile {
+    /// The `q` quantile of calls' times, within [`crate::model::histogram::RELATIVE_ERROR`];
+    /// `None` without a histogram.
+    pub fn quantile_ns(&self, q: f64) -> Option<u64> {
+        self.hist.quantile(q, self.min_ns, self.max_ns)
+    }
 }
 
 /// One source line's figures.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineProfile {
     /// The line number in the file.
     pub line: u32,
@@ -241,9 +272,36 @@ pub struct LineProfile {
     /// network, or the scheduler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_ns: Option<u64>,
+    /// In exact mode, the shortest single hit (see the README's "Distributions and blocking
+    /// lines" for what one hit's time is); absent in sampled mode, where hits are not timed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ns: Option<u64>,
+    /// In exact mode, the longest single hit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ns: Option<u64>,
+    /// In exact mode with distributions on, the histogram of single hits' times (see
+    /// [`crate::model::histogram`]); empty otherwise.
+    #[serde(default, skip_serializing_if = "Histogram::is_empty")]
+    pub hist: Histogram,
+    /// In an `async fn`: how many slices of a poll on this line ran longer than the blocking
+    /// threshold (`blocking_threshold_ns` of the profile), blocking the executor.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub blocking: u64,
+    /// The longest of those slices.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub blocking_max_ns: u64,
+    /// Their sum.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub blocking_ns: u64,
 }
 
 impl LineProfile {
+    /// The `q` quantile of single hits' times (0.5 is the median), within
+    /// [`crate::model::histogram::RELATIVE_ERROR`]; `None` without a histogram.
+    pub fn quantile_ns(&self, q: f64) -> Option<u64> {
+        self.hist.quantile(q, self.min_ns, self.max_ns)
+    }
+
     /// In sampled mode, the part of `time_ns` the thread was off a CPU, when known.
     pub fn off_cpu_ns(&self) -> Option<u64> {
         self.cpu_ns.map(|cpu| self.time_ns.saturating_sub(cpu))
@@ -303,6 +361,7 @@ impl Profile {
             sample_interval_ns: 0,
             stacks: Vec::new(),
             heap_tracking: None,
+            blocking_threshold_ns: 0,
         }
     }
 

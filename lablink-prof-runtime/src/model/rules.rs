@@ -4,6 +4,9 @@
 //!
 //! - Functions are the same when their name and file are. Hits, times, memory sums and calls
 //!   add up; `peak_bytes` and `mem_usage_bytes` take the larger value.
+//! - Minima take the smaller, maxima the larger; histograms add up bucket by bucket, so the
+//!   distribution of two profiles added up is the one a profile of both runs would have.
+//!   Blocking counts and sums add up; their longest takes the larger.
 //! - Caller edges with the same caller and line add up.
 //! - A function's own time is its total less the time of the calls other functions record as
 //!   coming from it.
@@ -37,6 +40,20 @@ impl LineProfile {
             (Some(a), Some(b)) => Some(a.saturating_add(b)),
             (a, b) => a.or(b),
         };
+        self.min_ns = least(self.min_ns, more.min_ns);
+        self.max_ns = self.max_ns.max(more.max_ns);
+        self.hist.add(&more.hist);
+        self.blocking = self.blocking.saturating_add(more.blocking);
+        self.blocking_max_ns = self.blocking_max_ns.max(more.blocking_max_ns);
+        self.blocking_ns = self.blocking_ns.saturating_add(more.blocking_ns);
+    }
+}
+
+/// The smaller of two optional minima (`None` is "no value", not zero).
+fn least(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -121,6 +138,9 @@ impl FunctionProfile {
         self.own_ns = self.own_ns.saturating_add(more.own_ns);
         self.samples = self.samples.saturating_add(more.samples);
         self.measured_ns = self.measured_ns.saturating_add(more.measured_ns);
+        self.min_ns = least(self.min_ns, more.min_ns);
+        self.max_ns = self.max_ns.max(more.max_ns);
+        self.hist.add(&more.hist);
         if more.source.len() > self.source.len() {
             self.source = more.source;
             self.line = more.line;
@@ -192,9 +212,12 @@ pub fn add_up(profiles: Vec<Profile>, labels: &[String]) -> Profile {
         if i == 0 {
             out.heap_counted = profile.heap_counted;
             out.overhead_ns_per_hit = profile.overhead_ns_per_hit;
+            out.blocking_threshold_ns = profile.blocking_threshold_ns;
         } else {
             out.heap_counted |= profile.heap_counted;
             out.overhead_ns_per_hit = out.overhead_ns_per_hit.max(profile.overhead_ns_per_hit);
+            out.blocking_threshold_ns =
+                out.blocking_threshold_ns.max(profile.blocking_threshold_ns);
         }
         // Renumber this file's threads after the ones already there.
         let offset = out.threads.len() as u32;

@@ -53,7 +53,15 @@ fn print_and_write() {
     if profile.functions.is_empty() {
         text.push_str("lablink-prof: no profiled function ran\n");
     } else {
-        text.push_str(&report::render(&profile, settings.format));
+        text.push_str(&report::render_with(
+            &profile,
+            settings.format,
+            &settings.columns,
+        ));
+        // JSON on stderr stays JSON; the file and `lablink-prof view` carry the blocking lines.
+        if settings.format != report::ReportFormat::Json {
+            text.push_str(&report::blocking_summary(&profile));
+        }
     }
     if let (Some(tracking), false) = (
         &profile.heap_tracking,

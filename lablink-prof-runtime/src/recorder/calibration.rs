@@ -87,6 +87,16 @@ pub(crate) fn calibrate() {
     COST.get_or_init(measure);
 }
 
+/// The recorder's costs in ticks if compensation is on and they have been measured (zero costs
+/// otherwise): what a call's distribution takes out as the call ends, which must not start the
+/// measurement (the calibration's own calls end there too).
+pub(crate) fn known_costs() -> RecorderCost {
+    match COST.get() {
+        Some(cost) if compensation() => *cost,
+        _ => RecorderCost::default(),
+    }
+}
+
 /// The recorder's costs in ticks, if compensation is on (zero costs otherwise).
 pub(crate) fn costs() -> RecorderCost {
     if compensation() {

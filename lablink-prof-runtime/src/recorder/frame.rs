@@ -5,8 +5,11 @@
 //! `enter` of the same call, or to the end of the call, so the lines of a call add up to the
 //! call. Each call has its own frame, which makes recursion and threads come out right.
 //!
-//! `enter` reads the clock once, adds to two counters of the thread's own table and updates the
-//! frame: no allocation, no lock, no atomic read-modify-write.
+//! `enter` reads the clock once, adds to two counters of the thread's own table, keeps the
+//! finished hit's minimum and maximum (and, with distributions on, counts it in the line's
+//! histogram; see `distribution` for what one hit's time is) and updates the frame: no
+//! allocation, no lock, no atomic read-modify-write. In an `async fn` it also ends the line's
+//! slice of the poll, which is counted against the line when it blocked the executor.
 //!
 //! The recording methods are `inline(always)` in optimised builds (where a call per statement
 //! would cost more than the statement's record) and plain `inline` in builds with debug
@@ -24,7 +27,9 @@ use crate::base::function_site::FunctionSite;
 use crate::control::time_mode;
 use crate::heap::mem_usage;
 use crate::heap::{self, HeapSlot, PeakSave};
-use crate::recorder::line_table::{LineTable, bump, raise};
+use crate::recorder::calibration;
+use crate::recorder::distribution::{self, HistogramRows};
+use crate::recorder::line_table::{LineTable, bump, min_max, raise};
 use crate::recorder::published_stack::StackEntry;
 use crate::recorder::thread_state as thread;
 
@@ -42,6 +47,19 @@ pub struct Frame {
     line: AtomicU32,
     /// When that line started, in ticks.
     since: AtomicU64,
+    /// Whether the running line's interval began with a hit (see `distribution` for what one
+    /// hit's time is).
+    hit: AtomicBool,
+    /// In an `async fn`, when the running line's slice of the poll began: its last boundary,
+    /// or the task's resumption, whichever is later.
+    slice_since: AtomicU64,
+    /// The recorder's calibrated work, in ticks, inside the profiled calls the running hit made:
+    /// taken off that hit's time, as reports take it off the line's Time.
+    hit_callee_ticks: AtomicU64,
+    /// The histogram counter of the last hit, plus one (0 for none), counted at the next
+    /// boundary: by then its address is known, so the next boundary's loads need not wait for
+    /// this clock read to find it.
+    pending_count: AtomicU64,
     /// When the call started, in ticks.
     start: u64,
     /// The site id of the profiled caller, 0 if none.
@@ -113,6 +131,10 @@ impl Frame {
             marker,
             line: AtomicU32::new(0),
             since: AtomicU64::new(0),
+            hit: AtomicBool::new(false),
+            slice_since: AtomicU64::new(0),
+            hit_callee_ticks: AtomicU64::new(0),
+            pending_count: AtomicU64::new(0),
             start: 0,
             parent: 0,
             caller_line: 0,
@@ -180,6 +202,10 @@ impl Frame {
             marker,
             line: AtomicU32::new(0),
             since: AtomicU64::new(now),
+            hit: AtomicBool::new(true),
+            slice_since: AtomicU64::new(now),
+            hit_callee_ticks: AtomicU64::new(0),
+            pending_count: AtomicU64::new(0),
             start: now,
             parent,
             caller_line,
@@ -379,10 +405,48 @@ impl Frame {
             }
             let now = clock::now();
             self.close_line(table, now);
+            if self.is_async {
+                self.end_slice(table, now);
+            }
             if hit && let Some(slot) = table.slots.get(line as usize) {
                 bump(&slot.hits, 1);
             }
+            self.hit.store(hit, Relaxed);
             self.line.store(line, Relaxed);
+        }
+    }
+
+    /// Counts the last hit in its histogram, if not yet counted.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn flush_count(&self, table: &LineTable) {
+        let pending = self.pending_count.load(Relaxed);
+        if pending != 0 {
+            table.histograms.count_at(pending as usize - 1);
+            self.pending_count.store(0, Relaxed);
+        }
+    }
+
+    /// Ends the running line's slice of an `async fn`'s poll at `now`: a slice longer than the
+    /// blocking threshold is counted against the line.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn end_slice(&self, table: &LineTable, now: u64) {
+        let slice = now.wrapping_sub(self.slice_since.load(Relaxed));
+        if slice > distribution::blocking_ticks() {
+            self.count_blocking(table, slice);
+        }
+        self.slice_since.store(now, Relaxed);
+    }
+
+    /// Counts a slice of `ticks` that blocked the executor against the running line.
+    #[cold]
+    #[inline(never)]
+    fn count_blocking(&self, table: &LineTable, ticks: u64) {
+        if let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize) {
+            bump(&slot.blocking, 1);
+            bump(&slot.blocking_ticks, ticks);
+            raise(&slot.blocking_max_ticks, ticks);
         }
     }
 
@@ -411,9 +475,27 @@ impl Frame {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn close_line(&self, table: &LineTable, now: u64) {
         let since = self.since.load(Relaxed);
-        let slot = table.slots.get(self.line.load(Relaxed) as usize);
+        let line = self.line.load(Relaxed) as usize;
+        let slot = table.slots.get(line);
         if let Some(slot) = slot {
-            bump(&slot.ticks, now.wrapping_sub(since));
+            let ticks = now.wrapping_sub(since);
+            bump(&slot.ticks, ticks);
+            // Most hits call no profiled function: one load, and nothing to take off.
+            let callee = self.hit_callee_ticks.load(Relaxed);
+            let hit_ticks = if callee == 0 {
+                ticks
+            } else {
+                self.hit_callee_ticks.store(0, Relaxed);
+                ticks.saturating_sub(callee)
+            };
+            if self.hit.load(Relaxed) {
+                min_max(&slot.min_ticks_inverted, &slot.max_ticks, hit_ticks);
+                if table.histograms.is_on() {
+                    self.flush_count(table);
+                    let index = HistogramRows::index(line, hit_ticks) as u64;
+                    self.pending_count.store(index + 1, Relaxed);
+                }
+            }
         }
         self.since.store(now, Relaxed);
         if let (Some(heap), Some(slot)) = (self.heap(), slot) {
@@ -505,6 +587,19 @@ impl Frame {
 }
 
 impl Frame {
+    /// Counts a finished call of `ticks` in the function's minimum, maximum and distribution,
+    /// less the recorder's own work inside it (its boundaries and its profiled calls, all the
+    /// way down), as the function's total has it taken out.
+    fn record_call_time(&self, table: &LineTable, ticks: u64) {
+        let cost = calibration::known_costs();
+        let hits = self.boundaries.load(Relaxed) + self.inner_boundaries.load(Relaxed);
+        let own =
+            hits as f64 * cost.per_hit + self.inner_calls.load(Relaxed) as f64 * cost.per_call;
+        let kept = (ticks as f64 - own).max(0.0).round() as u64;
+        min_max(&table.call_min_inverted, &table.call_max_ticks, kept);
+        table.histograms.record_call(kept);
+    }
+
     /// Counts the recorder's work inside a call made from this frame's running line: `hits`
     /// line boundaries and `calls` calls (the call itself and all below it). Reports take that
     /// work's calibrated cost off the line, so that it means what the line costs unprofiled.
@@ -517,6 +612,11 @@ impl Frame {
         }
         bump(&self.inner_boundaries, hits);
         bump(&self.inner_calls, calls);
+        if !self.sampled {
+            let cost = calibration::known_costs();
+            let ticks = hits as f64 * cost.per_hit + calls as f64 * cost.per_call;
+            bump(&self.hit_callee_ticks, ticks.round() as u64);
+        }
     }
 }
 
@@ -567,9 +667,14 @@ impl Frame {
     /// wait starts, and the frame stops being current, since other tasks run on this thread
     /// until the task comes back.
     pub(crate) fn suspend(&self) {
-        if self.table().is_some() {
+        if let Some(table) = self.table() {
             self.pause_heap();
-            self.suspended_at.store(clock::now().max(1), Relaxed);
+            self.flush_count(table);
+            let now = clock::now();
+            if !self.sampled {
+                self.end_slice(table, now);
+            }
+            self.suspended_at.store(now.max(1), Relaxed);
             self.stop_being_current();
         }
     }
@@ -592,9 +697,11 @@ impl Frame {
         self.waited.store(self.waited.load(Relaxed) + wait, Relaxed);
         self.make_current();
         self.resume_heap();
-        // The running line's time resumes now, as if the wait had not happened.
+        // The running line's time resumes now, as if the wait had not happened, and so does a
+        // new slice of the poll.
         self.since
             .store(self.since.load(Relaxed).wrapping_add(wait), Relaxed);
+        self.slice_since.store(now, Relaxed);
     }
 }
 
@@ -662,8 +769,15 @@ impl Frame {
         } else {
             let now = clock::now();
             self.close_line(table, now);
-            now.wrapping_sub(self.start)
-                .wrapping_sub(self.waited.load(Relaxed))
+            self.flush_count(table);
+            if self.is_async {
+                self.end_slice(table, now);
+            }
+            let ticks = now
+                .wrapping_sub(self.start)
+                .wrapping_sub(self.waited.load(Relaxed));
+            self.record_call_time(table, ticks);
+            ticks
         };
         table.finish_call(self.parent, self.caller_line, ticks, self.primitive);
         // The recorder's work inside this call, for the caller's line: this call's boundaries,

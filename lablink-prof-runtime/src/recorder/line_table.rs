@@ -8,6 +8,8 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
+use crate::recorder::distribution::HistogramRows;
+
 /// Adds to a counter that only the current thread writes.
 #[inline(always)]
 pub(crate) fn bump(counter: &AtomicU64, by: u64) {
@@ -20,6 +22,13 @@ pub(crate) fn raise(counter: &AtomicU64, value: u64) {
     if value > counter.load(Relaxed) {
         counter.store(value, Relaxed);
     }
+}
+
+/// Counts one hit of `ticks` on `slot`: its minimum and maximum.
+#[inline(always)]
+pub(crate) fn min_max(min_inverted: &AtomicU64, max: &AtomicU64, ticks: u64) {
+    raise(min_inverted, !ticks);
+    raise(max, ticks);
 }
 
 /// The counters of one source line.
@@ -38,7 +47,21 @@ pub(crate) struct LineSlot {
     /// and the calls themselves, all the way down (what nested compensation takes off).
     pub(crate) callee_hits: AtomicU64,
     pub(crate) callee_calls: AtomicU64,
+    /// The shortest hit, in ticks, stored bitwise inverted (so that raising it lowers the
+    /// minimum, and 0 means no hit yet); exact mode.
+    pub(crate) min_ticks_inverted: AtomicU64,
+    /// The longest hit, in ticks; exact mode.
+    pub(crate) max_ticks: AtomicU64,
+    /// In an `async fn`: slices of a poll on this line longer than the blocking threshold, the
+    /// longest, and their sum, in ticks.
+    pub(crate) blocking: AtomicU64,
+    pub(crate) blocking_max_ticks: AtomicU64,
+    pub(crate) blocking_ticks: AtomicU64,
 }
+
+/// Bytes of one line's counters in a thread's table, without its distribution (see
+/// `DISTRIBUTION_BYTES_PER_LINE` for what distributions add).
+pub const LINE_SLOT_BYTES: usize = std::mem::size_of::<LineSlot>();
 
 /// How many distinct profiled callers a table tells apart; more are counted as "other callers".
 pub(crate) const CALLER_SLOTS: usize = 16;
@@ -67,6 +90,12 @@ pub(crate) struct LineTable {
     pub(crate) slots: Box<[LineSlot]>,
     pub(crate) callers: [CallerSlot; CALLER_SLOTS],
     pub(crate) other_callers: CallerSlot,
+    /// The shortest call (inverted, as in [`LineSlot`]) and the longest, in ticks, less the
+    /// time suspended; exact mode.
+    pub(crate) call_min_inverted: AtomicU64,
+    pub(crate) call_max_ticks: AtomicU64,
+    /// The distributions of single hits and calls, when on.
+    pub(crate) histograms: HistogramRows,
 }
 
 impl LineTable {
@@ -81,6 +110,9 @@ impl LineTable {
             slots: (0..lines).map(|_| LineSlot::default()).collect(),
             callers: Default::default(),
             other_callers: CallerSlot::default(),
+            call_min_inverted: AtomicU64::new(0),
+            call_max_ticks: AtomicU64::new(0),
+            histograms: HistogramRows::new(lines),
         }
     }
 
@@ -114,7 +146,14 @@ impl LineTable {
 
     /// Sets every counter back to zero.
     pub(crate) fn reset(&self) {
-        for c in [&self.calls, &self.primitive_calls, &self.primitive_ticks] {
+        self.histograms.reset();
+        for c in [
+            &self.calls,
+            &self.primitive_calls,
+            &self.primitive_ticks,
+            &self.call_min_inverted,
+            &self.call_max_ticks,
+        ] {
             c.store(0, Relaxed);
         }
         for s in self.slots.iter() {
@@ -129,6 +168,11 @@ impl LineTable {
                 &s.wait_ticks,
                 &s.callee_hits,
                 &s.callee_calls,
+                &s.min_ticks_inverted,
+                &s.max_ticks,
+                &s.blocking,
+                &s.blocking_max_ticks,
+                &s.blocking_ticks,
             ] {
                 c.store(0, Relaxed);
             }

@@ -9,6 +9,7 @@
 pub(crate) mod await_timer;
 pub(crate) mod calibration;
 pub(crate) mod closure_lines;
+pub(crate) mod distribution;
 pub(crate) mod frame;
 pub(crate) mod line_iter;
 pub(crate) mod line_table;

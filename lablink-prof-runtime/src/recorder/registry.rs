@@ -84,7 +84,7 @@ pub fn recorder_bytes() -> usize {
     let tables: usize = registry
         .tables
         .iter()
-        .map(|t| size_of::<LineTable>() + std::mem::size_of_val(&*t.slots))
+        .map(|t| size_of::<LineTable>() + std::mem::size_of_val(&*t.slots) + t.histograms.bytes())
         .sum();
     let paths: usize = registry.sites.iter().map(|s| s.site.path_capacity()).sum();
     let names: usize = registry.threads.iter().map(|t| t.name.capacity()).sum();

@@ -84,10 +84,55 @@ impl fmt::Display for ReportFormat {
     }
 }
 
+/// The lines of `async fn`s that blocked the executor, longest slice first, one a line:
+/// `blocks the executor: src/x.rs:42, 7 times, longest 48.0 ms (threshold 100 µs)`. Empty when
+/// none did.
+pub fn blocking_summary(profile: &Profile) -> String {
+    let mut lines: Vec<(&crate::model::FunctionProfile, &crate::model::LineProfile)> = profile
+        .functions
+        .iter()
+        .flat_map(|f| f.lines.iter().map(move |l| (f, l)))
+        .filter(|(_, l)| l.blocking > 0)
+        .collect();
+    lines.sort_by_key(|l| std::cmp::Reverse(l.1.blocking_max_ns));
+    let threshold = if profile.blocking_threshold_ns > 0 {
+        format!(
+            " (threshold {})",
+            units::duration(profile.blocking_threshold_ns as f64)
+        )
+    } else {
+        String::new()
+    };
+    lines
+        .into_iter()
+        .map(|(f, l)| {
+            format!(
+                "blocks the executor: {}:{}, {} {}, longest {}, {} in all{threshold}\n",
+                f.file,
+                l.line,
+                l.blocking,
+                if l.blocking == 1 { "time" } else { "times" },
+                units::duration(l.blocking_max_ns as f64),
+                units::duration(l.blocking_ns as f64),
+            )
+        })
+        .collect()
+}
+
 /// Renders a profile in a layout.
 pub fn render(profile: &Profile, format: ReportFormat) -> String {
+    render_with(profile, format, &[])
+}
+
+/// Renders a profile in a layout, the table with the optional `columns` (other layouts have
+/// none: kernprof's stays exactly kernprof's).
+pub fn render_with(
+    profile: &Profile,
+    format: ReportFormat,
+    columns: &[table_layout::Column],
+) -> String {
     match format {
-        ReportFormat::Table => table_layout::render(profile),
+        ReportFormat::Table => table_layout::render_with(profile, columns),
         ReportFormat::Kernprof => kernprof::render(profile),
         ReportFormat::MemoryProfiler => memory_profiler::render(profile),
         ReportFormat::Json => to_json(profile) + "\n",

@@ -11,11 +11,104 @@ const HEADER_RULE_ONLY: &str = "     ─ ─           ";
 /// The width the tables are made to fit.
 const WIDTH: usize = 120;
 
+/// An optional column of the table: a figure of single hits' times (exact mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    /// The shortest hit.
+    Min,
+    /// The longest hit.
+    Max,
+    /// The median hit.
+    P50,
+    /// The 90th percentile.
+    P90,
+    /// The 99th percentile.
+    P99,
+}
+
+impl Column {
+    /// Every optional column, in the order the table shows them.
+    pub const ALL: [Column; 5] = [
+        Column::Min,
+        Column::Max,
+        Column::P50,
+        Column::P90,
+        Column::P99,
+    ];
+
+    /// The column's header.
+    pub fn header(self) -> &'static str {
+        match self {
+            Column::Min => "Min",
+            Column::Max => "Max",
+            Column::P50 => "p50",
+            Column::P90 => "p90",
+            Column::P99 => "p99",
+        }
+    }
+
+    /// The column's figure for a line, if it has one.
+    pub fn of_line(self, l: &LineProfile) -> Option<u64> {
+        match self {
+            Column::Min => l.min_ns,
+            Column::Max => l.max_ns,
+            Column::P50 => l.quantile_ns(0.5),
+            Column::P90 => l.quantile_ns(0.9),
+            Column::P99 => l.quantile_ns(0.99),
+        }
+    }
+
+    /// The column's figure for a function's calls, if it has one.
+    pub fn of_function(self, f: &FunctionProfile) -> Option<u64> {
+        match self {
+            Column::Min => f.min_ns,
+            Column::Max => f.max_ns,
+            Column::P50 => f.quantile_ns(0.5),
+            Column::P90 => f.quantile_ns(0.9),
+            Column::P99 => f.quantile_ns(0.99),
+        }
+    }
+
+    /// Parses a comma-separated list (`min,max,p99`, any case; `all` for every column), in the
+    /// table's order whatever the list's.
+    ///
+    /// # Errors
+    ///
+    /// A name that is not a column, with the names there are.
+    pub fn parse_list(list: &str) -> Result<Vec<Column>, String> {
+        let mut chosen = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match name.to_ascii_lowercase().as_str() {
+                "all" => chosen.extend(Column::ALL),
+                "min" => chosen.push(Column::Min),
+                "max" => chosen.push(Column::Max),
+                "p50" | "median" => chosen.push(Column::P50),
+                "p90" => chosen.push(Column::P90),
+                "p99" => chosen.push(Column::P99),
+                other => {
+                    return Err(format!(
+                        "{other:?} is not a column (min, max, p50, p90, p99, all)"
+                    ));
+                }
+            }
+        }
+        Ok(Column::ALL
+            .into_iter()
+            .filter(|c| chosen.contains(c))
+            .collect())
+    }
+}
+
 /// Renders every function of a profile.
 pub fn render(profile: &Profile) -> String {
+    render_with(profile, &[])
+}
+
+/// Renders every function of a profile with the optional `columns`.
+pub fn render_with(profile: &Profile, columns: &[Column]) -> String {
     let mut out = String::new();
     for f in &profile.functions {
-        out.push_str(&function_of(profile, f));
+        out.push_str(&function_with(profile, f, columns));
         out.push('\n');
     }
     if !profile.heap_counted && !profile.functions.is_empty() {
@@ -32,7 +125,7 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
         heap_counted: heap,
         ..Profile::empty()
     };
-    lines_of(&profile, f, String::new())
+    lines_of(&profile, f, String::new(), &[])
 }
 
 /// Renders one function of `profile`: its header, then a row per source line. In a sampled
@@ -40,6 +133,11 @@ pub fn function(f: &FunctionProfile, heap: bool) -> String {
 /// is known show it beside the off-CPU time; where the time measured under the profiler differs
 /// much from the total, the header gives both.
 pub fn function_of(profile: &Profile, f: &FunctionProfile) -> String {
+    function_with(profile, f, &[])
+}
+
+/// As [`function_of`], with the optional `columns`.
+pub fn function_with(profile: &Profile, f: &FunctionProfile, columns: &[Column]) -> String {
     let error = match profile.mode {
         crate::model::TimeMode::Sampled => {
             crate::model::sampled_time_error_ns(f.samples, profile.sample_interval_ns)
@@ -54,10 +152,15 @@ pub fn function_of(profile: &Profile, f: &FunctionProfile) -> String {
     } else {
         String::new()
     };
-    lines_of(profile, f, measured)
+    lines_of(profile, f, measured, columns)
 }
 
-fn lines_of(profile: &Profile, f: &FunctionProfile, measured: String) -> String {
+fn lines_of(
+    profile: &Profile,
+    f: &FunctionProfile,
+    measured: String,
+    columns: &[Column],
+) -> String {
     let heap = profile.heap_counted;
     let mut out = format!(
         "Function: {} at line {}\nFile: {}\nCalls: {}   Total time: {}{measured}   Own time: {}\n",
@@ -73,7 +176,18 @@ fn lines_of(profile: &Profile, f: &FunctionProfile, measured: String) -> String 
         out.push_str(&note);
         out.push('\n');
     }
+    let sampled = profile.mode == crate::model::TimeMode::Sampled;
+    if sampled && !columns.is_empty() {
+        out.push_str(
+            "Min, Max, p50, p90, p99: none in sampled mode, where single hits are not timed\n",
+        );
+    }
+    let columns = if sampled { &[][..] } else { columns };
+    if !columns.is_empty() {
+        out.push_str(&call_figures(f, columns));
+    }
     let mut header = vec!["Line #", "Hits", "Time", "Per Hit", "% Time"];
+    header.extend(columns.iter().map(|c| c.header()));
     let cpu = f.lines.iter().any(|l| l.cpu_ns.is_some());
     if cpu {
         header.extend(["On-CPU", "Off-CPU"]);
@@ -81,6 +195,10 @@ fn lines_of(profile: &Profile, f: &FunctionProfile, measured: String) -> String 
     let wait = f.is_async;
     if wait {
         header.push("Wait");
+    }
+    let blocking = f.lines.iter().any(|l| l.blocking > 0);
+    if blocking {
+        header.push("Blocking");
     }
     if heap {
         header.extend(["Alloc", "Freed", "Increment", "Allocs", "Peak", "Mem usage"]);
@@ -93,7 +211,21 @@ fn lines_of(profile: &Profile, f: &FunctionProfile, measured: String) -> String 
         let number = f.line + i as u32;
         let mut row = vec![number.to_string()];
         match f.line(number) {
-            Some(l) => row.extend(cells(l, f.total_ns, heap, cpu, wait)),
+            Some(l) => {
+                let mut figures = cells(l, f.total_ns, heap, cpu, wait);
+                let at = 3;
+                for (k, c) in columns.iter().enumerate() {
+                    figures.insert(
+                        at + 1 + k,
+                        c.of_line(l).map_or(String::new(), |ns| duration(ns as f64)),
+                    );
+                }
+                if blocking {
+                    let at = 4 + columns.len() + if cpu { 2 } else { 0 } + usize::from(wait);
+                    figures.insert(at, blocking_cell(l));
+                }
+                row.extend(figures);
+            }
             None => row.extend(std::iter::repeat_n(String::new(), numeric - 1)),
         }
         row.push(contents.replace('\t', "    ").trim_end().to_owned());
@@ -141,6 +273,31 @@ fn lines_of(profile: &Profile, f: &FunctionProfile, measured: String) -> String 
         out.push('\n');
     }
     out
+}
+
+/// The calls' line of the optional columns: `Per call: min 1.20 µs, p99 3.40 µs`.
+fn call_figures(f: &FunctionProfile, columns: &[Column]) -> String {
+    let figures: Vec<String> = columns
+        .iter()
+        .filter_map(|c| {
+            c.of_function(f)
+                .map(|ns| format!("{} {}", c.header(), duration(ns as f64)))
+        })
+        .collect();
+    if figures.is_empty() {
+        String::new()
+    } else {
+        format!("Per call: {}\n", figures.join(", "))
+    }
+}
+
+/// A line's Blocking cell: `7× ≤48.0 ms` (slices over the threshold, and the longest).
+fn blocking_cell(l: &LineProfile) -> String {
+    if l.blocking == 0 {
+        String::new()
+    } else {
+        format!("{}× ≤{}", l.blocking, duration(l.blocking_max_ns as f64))
+    }
 }
 
 fn cells(l: &LineProfile, total_ns: u64, heap: bool, cpu: bool, wait: bool) -> Vec<String> {

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::base::clock::TickScale;
 use crate::control::time_mode;
+use crate::model::histogram::{Histogram, bucket_middle};
 use crate::model::rules;
 use crate::model::{
     CallerProfile, FunctionProfile, LineProfile, OTHER_CALLER, Profile, ROOT_CALLER, SampledStack,
@@ -36,6 +37,11 @@ struct RawLine {
     wait_ticks: u64,
     callee_hits: u64,
     callee_calls: u64,
+    /// The shortest and longest hit, in ticks (exact mode; `None` without a timed hit).
+    min_max: Option<(u64, u64)>,
+    blocking: u64,
+    blocking_max_ticks: u64,
+    blocking_ticks: u64,
 }
 
 impl RawLine {
@@ -52,6 +58,10 @@ impl RawLine {
             wait_ticks: slot.wait_ticks.load(Relaxed),
             callee_hits: slot.callee_hits.load(Relaxed),
             callee_calls: slot.callee_calls.load(Relaxed),
+            min_max: read_min_max(&slot.min_ticks_inverted, &slot.max_ticks),
+            blocking: slot.blocking.load(Relaxed),
+            blocking_max_ticks: slot.blocking_max_ticks.load(Relaxed),
+            blocking_ticks: slot.blocking_ticks.load(Relaxed),
         }
     }
 
@@ -68,6 +78,60 @@ impl RawLine {
     fn recorder_ticks(&self, cost: RecorderCost) -> f64 {
         (self.hits + self.callee_hits) as f64 * cost.per_hit
             + self.callee_calls as f64 * cost.per_call
+    }
+}
+
+/// A minimum stored inverted and a maximum, in ticks, if anything was counted.
+fn read_min_max(
+    min_inverted: &std::sync::atomic::AtomicU64,
+    max: &std::sync::atomic::AtomicU64,
+) -> Option<(u64, u64)> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let inverted = min_inverted.load(Relaxed);
+    (inverted != 0).then(|| (!inverted, max.load(Relaxed)))
+}
+
+/// Converts a time of `ticks` to nanoseconds, less `minus` ticks of the recorder's own work.
+fn kept_ns(ticks: u64, minus: f64, scale: TickScale) -> u64 {
+    scale.ns((ticks as f64 - minus).max(0.0).round() as u64)
+}
+
+/// A histogram row of tick buckets as a nanosecond histogram: each bucket's count goes to the
+/// nanosecond bucket of its middle, less `minus` ticks of the recorder's own work (see
+/// `model::histogram` for the error this adds).
+fn ns_histogram(row: &[std::sync::atomic::AtomicU64], minus: f64, scale: TickScale) -> Histogram {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut hist = Histogram::new();
+    for (bucket, count) in row.iter().enumerate() {
+        let count = count.load(Relaxed);
+        if count > 0 {
+            hist.record(kept_ns(bucket_middle(bucket), minus, scale), count);
+        }
+    }
+    hist
+}
+
+/// The exact-mode figures of line slot `i` of `table`: its shortest and longest hit, its
+/// distribution, its blocking slices.
+fn timed_figures(
+    table: &LineTable,
+    i: usize,
+    r: &RawLine,
+    scale: TickScale,
+    cost: RecorderCost,
+) -> LineProfile {
+    LineProfile {
+        min_ns: r.min_max.map(|(min, _)| kept_ns(min, cost.per_hit, scale)),
+        max_ns: r.min_max.map(|(_, max)| kept_ns(max, cost.per_hit, scale)),
+        hist: table
+            .histograms
+            .row(i)
+            .map(|row| ns_histogram(row, cost.per_hit, scale))
+            .unwrap_or_default(),
+        blocking: r.blocking,
+        blocking_max_ns: scale.ns(r.blocking_max_ticks),
+        blocking_ns: scale.ns(r.blocking_ticks),
+        ..LineProfile::default()
     }
 }
 
@@ -152,6 +216,7 @@ struct ConvertedLines {
 
 /// Converts one table's raw lines, in exact mode: ticks less the recorder's ticks.
 fn exact_lines(
+    table: &LineTable,
     first_line: u32,
     raw: &[RawLine],
     scale: TickScale,
@@ -169,10 +234,19 @@ fn exact_lines(
         .zip(nanos)
         .enumerate()
         .filter(|(_, (r, _))| !r.is_empty())
-        .map(|(i, (r, time_ns))| LineProfile {
-            line: first_line + i as u32,
-            time_ns,
-            ..line_figures(r, scale)
+        .map(|(i, (r, time_ns))| {
+            let timed = timed_figures(table, i, r, scale, cost);
+            LineProfile {
+                line: first_line + i as u32,
+                time_ns,
+                min_ns: timed.min_ns,
+                max_ns: timed.max_ns,
+                hist: timed.hist,
+                blocking: timed.blocking,
+                blocking_max_ns: timed.blocking_max_ns,
+                blocking_ns: timed.blocking_ns,
+                ..line_figures(r, scale)
+            }
         })
         .collect();
     ConvertedLines {
@@ -322,6 +396,7 @@ pub fn snapshot() -> Profile {
     profile.heap_counted = crate::heap::is_installed();
     if mode == TimeMode::Exact {
         profile.overhead_ns_per_hit = cost.per_hit * scale.ns_per_tick();
+        profile.blocking_threshold_ns = crate::control::settings::settings().blocking_us * 1000;
     }
     profile.threads = registry
         .threads
@@ -356,6 +431,8 @@ pub fn snapshot() -> Profile {
         let info = site.info;
         let (mut calls, mut prim_calls, mut cumulative_ns, mut measured_ns, mut samples) =
             (0u64, 0u64, 0u64, 0u64, 0u64);
+        // Calls' shortest, longest and distribution (exact mode), over threads.
+        let mut call_times = FunctionProfile::default();
         let mut threads = Vec::new();
         for table in tables {
             let raw: Vec<RawLine> = table.slots.iter().map(RawLine::read).collect();
@@ -363,7 +440,7 @@ pub fn snapshot() -> Profile {
             calls += table_calls;
             prim_calls += table.primitive_calls.load(Relaxed);
             let converted = match &sampled {
-                None => exact_lines(info.first_line, &raw, scale, cost),
+                None => exact_lines(table, info.first_line, &raw, scale, cost),
                 Some(times) => sampled_lines(
                     site_id,
                     table.thread,
@@ -378,6 +455,23 @@ pub fn snapshot() -> Profile {
                 continue;
             }
             measured_ns += converted.raw_ns;
+            if sampled.is_none() {
+                // A call's time was recorded with the recorder's work already taken out.
+                if let Some((min, max)) =
+                    read_min_max(&table.call_min_inverted, &table.call_max_ticks)
+                {
+                    call_times.add(FunctionProfile {
+                        min_ns: Some(scale.ns(min)),
+                        max_ns: Some(scale.ns(max)),
+                        hist: table
+                            .histograms
+                            .calls_row()
+                            .map(|row| ns_histogram(row, 0.0, scale))
+                            .unwrap_or_default(),
+                        ..FunctionProfile::default()
+                    });
+                }
+            }
             // Calls' times (primitive calls, caller edges) keep the same share as the lines, so
             // that the edges add up to the total.
             let ratio = converted.ratio;
@@ -441,6 +535,9 @@ pub fn snapshot() -> Profile {
             } else {
                 0
             },
+            min_ns: call_times.min_ns,
+            max_ns: call_times.max_ns,
+            hist: call_times.hist,
         });
     }
     if let Some(times) = &sampled {
