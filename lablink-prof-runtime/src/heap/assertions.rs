@@ -5,7 +5,7 @@
 //! disturb each other), drops the closure's result inside the region (a returned value is not a
 //! leak), and panics with the figures, and the profiled lines that allocated what is still
 //! live, when the assertion fails. Without the counting allocator installed, or on a thread
-//! beyond [`THREAD_SLOTS`](crate::THREAD_SLOTS) alive at once, they panic and say so: an
+//! beyond [`THREAD_SLOTS`](crate::diagnostics::THREAD_SLOTS) alive at once, they panic and say so: an
 //! assertion that cannot measure never passes.
 
 use std::cell::Cell;
