@@ -12,18 +12,11 @@
 
 use std::fmt::Write;
 
-use comfy_table::{CellAlignment, ContentArrangement, Table};
 use lablink_prof_runtime::profile::{FunctionProfile, LineProfile, Profile};
 use lablink_prof_runtime::report::units::{bytes, duration, g, signed_bytes};
 use lablink_prof_runtime::report::{self, ReportFormat, kernprof, memory_profiler, table_layout};
 
 use crate::sampling::{self, SampledErrors};
-
-/// comfy-table's preset of the runtime's table: one rule under the header, nothing else.
-const HEADER_RULE_ONLY: &str = "     ─ ─           ";
-
-/// The width the tables are made to fit.
-const WIDTH: usize = 120;
 
 /// The default table layout with the optional `columns` (Min, Max, p50, p90, p99), and the
 /// lines that blocked the executor listed at the end, as the exit report lists them.
@@ -190,44 +183,7 @@ fn sampled_function(f: &FunctionProfile, heap: bool, errors: &SampledErrors) -> 
         row.push(contents.replace('\t', "    ").trim_end().to_owned());
         rows.push(row);
     }
-    let fixed: usize = (0..numeric)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain([header[c].chars().count()])
-                .max()
-                .unwrap_or(0)
-                + 1
-        })
-        .sum();
-    let room = WIDTH.saturating_sub(fixed + 2).max(16);
-    for row in &mut rows {
-        if let Some(contents) = row.last_mut()
-            && contents.chars().count() > room
-        {
-            *contents = contents.chars().take(room - 1).collect::<String>() + "…";
-        }
-    }
-    let mut table = Table::new();
-    table
-        .load_preset(HEADER_RULE_ONLY)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header);
-    for row in rows {
-        table.add_row(row);
-    }
-    for c in 0..=numeric {
-        if let Some(column) = table.column_mut(c) {
-            column.set_padding((1, 0));
-            if c < numeric {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-    }
-    for line in table.to_string().lines() {
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
+    out.push_str(&table_layout::source_table(&header, rows));
     out
 }
 

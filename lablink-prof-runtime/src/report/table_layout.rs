@@ -232,12 +232,21 @@ fn lines_of(
         rows.push(row);
     }
 
-    // Line Contents gets what the number columns leave of the width, and is cut, not wrapped.
+    out.push_str(&source_table(&header, rows));
+    out
+}
+
+/// Lays out a function's source table: `header` over `rows`, every column but the last (Line
+/// Contents) right-aligned, with one rule under the header. Line Contents gets what the other
+/// columns leave of the width, and is cut, not wrapped. The exit report and `lablink-prof view`
+/// both lay their tables out here.
+pub fn source_table(header: &[&str], mut rows: Vec<Vec<String>>) -> String {
+    let numeric = header.len().saturating_sub(1);
     let fixed: usize = (0..numeric)
         .map(|c| {
             rows.iter()
                 .map(|r| r[c].chars().count())
-                .chain([header[c].len()])
+                .chain([header[c].chars().count()])
                 .max()
                 .unwrap_or(0)
                 + 1
@@ -251,12 +260,11 @@ fn lines_of(
             *contents = contents.chars().take(room - 1).collect::<String>() + "…";
         }
     }
-
     let mut table = Table::new();
     table
         .load_preset(HEADER_RULE_ONLY)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header);
+        .set_header(header.to_vec());
     for row in rows {
         table.add_row(row);
     }
@@ -268,6 +276,7 @@ fn lines_of(
             }
         }
     }
+    let mut out = String::new();
     for line in table.to_string().lines() {
         out.push_str(line.trim_end());
         out.push('\n');
