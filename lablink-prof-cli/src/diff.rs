@@ -553,7 +553,7 @@ pub fn render(diffs: &[FunctionDiff<'_>], args: &DiffArgs, sides: &Sides) -> Str
     out.push('\n');
     let mut table = Table::new();
     table
-        .load_preset("     ─ ─           ")
+        .load_preset(lablink_prof_runtime::report::table_layout::HEADER_RULE_ONLY)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header([
             "Status",

@@ -97,7 +97,7 @@ pub fn run(base: &Profile, new: &Profile, args: &DiffArgs) -> Result<i32, CliErr
     );
     let mut table = Table::new();
     table
-        .load_preset("     ─ ─           ")
+        .load_preset(lablink_prof_runtime::report::table_layout::HEADER_RULE_ONLY)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header([
             "Status",

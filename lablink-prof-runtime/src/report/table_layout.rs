@@ -6,7 +6,7 @@ use super::units::{bytes, duration, signed_bytes};
 use crate::model::{FunctionProfile, LineProfile, Profile};
 
 /// comfy-table's preset: one rule under the header, nothing else (space means "none").
-const HEADER_RULE_ONLY: &str = "     ─ ─           ";
+pub const HEADER_RULE_ONLY: &str = "     ─ ─           ";
 
 /// The width the tables are made to fit.
 const WIDTH: usize = 120;
