@@ -25,7 +25,11 @@ pub(crate) fn set_up_recording() {
         crate::control::settings::report_problems();
         let mode = crate::control::time_mode::fix();
         crate::heap::uncounted(crate::recorder::calibration::calibrate);
-        crate::recorder::distribution::set_blocking_threshold();
+        if mode == crate::model::TimeMode::Exact {
+            // Blocking slices are timed in exact mode only: sampled mode skips the 1 ms spin
+            // that converts the threshold to ticks.
+            crate::recorder::distribution::set_blocking_threshold();
+        }
         if mode == crate::model::TimeMode::Sampled {
             let hz = crate::control::time_mode::sample_rate();
             crate::heap::uncounted(|| {
