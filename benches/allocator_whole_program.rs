@@ -30,7 +30,7 @@
 //! With `LABLINK_PROFILING=1 LABLINK_PROFILE_HEAP=track` in the environment, the counting
 //! variant also tracks every block by line for the whole process: the cost of tracking.
 //!
-//! `cargo bench --bench allocator_whole_program` (about two minutes). Run without `--bench`
+//! `cargo bench --bench allocator_whole_program` (about 45 seconds on 2 cores). Run without `--bench`
 //! (as `cargo test --benches` does), it runs two rounds as a check, which also asserts that the
 //! counting allocator counted the workload's allocations.
 
