@@ -128,6 +128,8 @@ struct Figures {
     checksum: u64,
     /// The recorder's calibrated cost per line boundary that compensation subtracts.
     overhead_ns_per_hit: f64,
+    /// The calibrated cost per profiled call that compensation subtracts.
+    overhead_ns_per_call: f64,
     /// Line hits (all profiled functions, signature lines included) and profiled calls, per
     /// pass.
     hits: f64,
@@ -139,7 +141,7 @@ fn main() {
         let seconds: f64 = std::env::var(SECONDS).map_or(1.0, |s| s.parse().expect("seconds"));
         let f = measure(&mode, Duration::from_secs_f64(seconds));
         println!(
-            "{} {} {} {} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {} {} {} {}",
             f.wall_ns,
             f.reported_ns,
             f.passes,
@@ -150,6 +152,7 @@ fn main() {
             f.overhead_ns_per_hit,
             f.hits,
             f.calls,
+            f.overhead_ns_per_call,
         );
         return;
     }
@@ -183,6 +186,7 @@ fn main() {
                 overhead_ns_per_hit: v[7],
                 hits: v[8],
                 calls: v[9],
+                overhead_ns_per_call: v[10],
             });
         }
         let figures = figures.map(|f| f.expect("each mode measured"));
@@ -256,6 +260,7 @@ fn measure(mode: &str, time: Duration) -> Figures {
         cpu_ns: cpu as f64 / passes as f64,
         reported_cpu_ns,
         overhead_ns_per_hit: profile.overhead_ns_per_hit,
+        overhead_ns_per_call: profile.overhead_ns_per_call,
         hits: profile
             .functions
             .iter()
@@ -346,12 +351,35 @@ fn report(rounds: &[[Figures; 3]], measuring: bool) {
             String::new()
         };
         println!(
-            "    in CPU time: slows the parser {:.2}x (rounds {:.2}x to {:.2}x){on_cpu}; \
-             calibrated cost per line boundary {:.2} ns",
+            "    in CPU time: slows the parser {:.2}x (rounds {:.2}x to {:.2}x){on_cpu}",
             median(cpu_slowdown.clone()),
             range(&cpu_slowdown).0,
             range(&cpu_slowdown).1,
-            median(rounds.iter().map(|r| r[m].overhead_ns_per_hit).collect()),
+        );
+        println!(
+            "    each round (slowdown, reported, cost per call): {}",
+            rounds
+                .iter()
+                .map(|r| format!(
+                    "({:.2}x, {:.2}x, {:.2} ns)",
+                    r[m].wall_ns / r[0].wall_ns,
+                    r[m].reported_ns / r[0].wall_ns,
+                    r[m].overhead_ns_per_call
+                ))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let per_hit: Vec<f64> = rounds.iter().map(|r| r[m].overhead_ns_per_hit).collect();
+        let per_call: Vec<f64> = rounds.iter().map(|r| r[m].overhead_ns_per_call).collect();
+        println!(
+            "    calibrated cost per line boundary {:.2} ns (rounds {:.2} to {:.2}), per call \
+             {:.2} ns (rounds {:.2} to {:.2})",
+            median(per_hit.clone()),
+            range(&per_hit).0,
+            range(&per_hit).1,
+            median(per_call.clone()),
+            range(&per_call).0,
+            range(&per_call).1,
         );
         // What recording adds per pass, in CPU time, over the line hits and calls it records.
         let added: Vec<f64> = rounds.iter().map(|r| r[m].cpu_ns - r[0].cpu_ns).collect();

@@ -299,11 +299,13 @@ pub fn check(profile: &Profile) -> Result<(), String> {
                 .to_owned(),
         );
     }
-    let overhead = profile.overhead_ns_per_hit;
-    if !(overhead.is_finite() && (0.0..=MAX_FIGURE as f64).contains(&overhead)) {
-        return Err(format!(
-            "overhead_ns_per_hit is {overhead}, out of range (0 to 2^53)"
-        ));
+    for (name, overhead) in [
+        ("overhead_ns_per_hit", profile.overhead_ns_per_hit),
+        ("overhead_ns_per_call", profile.overhead_ns_per_call),
+    ] {
+        if !(overhead.is_finite() && (0.0..=MAX_FIGURE as f64).contains(&overhead)) {
+            return Err(format!("{name} is {overhead}, out of range (0 to 2^53)"));
+        }
     }
     for t in &profile.threads {
         if t.index >= MAX_THREAD {

@@ -68,10 +68,17 @@ pub struct Profile {
     /// Whether the counting allocator was installed, so the memory figures are real.
     #[serde(default)]
     pub heap_counted: bool,
-    /// The recorder's own cost per hit subtracted from every line's time (0 when overhead
-    /// compensation is off): a line's raw time is `time_ns + hits * overhead_ns_per_hit`.
+    /// The recorder's calibrated cost of one line boundary (a statement's start), in ns, as
+    /// compensation takes it off (0 when compensation is off). Exact mode takes it off every
+    /// line once per hit, and off a calling line once per boundary recorded inside the profiled
+    /// calls it made; sampled mode only the latter (see the README's *Overhead compensation*).
     #[serde(default)]
     pub overhead_ns_per_hit: f64,
+    /// The recorder's calibrated cost of one profiled call (its entry and exit) as the calling
+    /// line sees it, in ns; taken off a calling line once per profiled call made from it, all
+    /// the way down (0 when compensation is off, or in files that predate it).
+    #[serde(default)]
+    pub overhead_ns_per_call: f64,
     /// The threads that recorded, by index.
     #[serde(default)]
     pub threads: Vec<ThreadInfo>,
@@ -355,6 +362,7 @@ impl Profile {
             version: FORMAT_VERSION,
             heap_counted: false,
             overhead_ns_per_hit: 0.0,
+            overhead_ns_per_call: 0.0,
             threads: Vec::new(),
             functions: Vec::new(),
             mode: TimeMode::Exact,

@@ -212,10 +212,12 @@ pub fn add_up(profiles: Vec<Profile>, labels: &[String]) -> Profile {
         if i == 0 {
             out.heap_counted = profile.heap_counted;
             out.overhead_ns_per_hit = profile.overhead_ns_per_hit;
+            out.overhead_ns_per_call = profile.overhead_ns_per_call;
             out.blocking_threshold_ns = profile.blocking_threshold_ns;
         } else {
             out.heap_counted |= profile.heap_counted;
             out.overhead_ns_per_hit = out.overhead_ns_per_hit.max(profile.overhead_ns_per_hit);
+            out.overhead_ns_per_call = out.overhead_ns_per_call.max(profile.overhead_ns_per_call);
             out.blocking_threshold_ns =
                 out.blocking_threshold_ns.max(profile.blocking_threshold_ns);
         }

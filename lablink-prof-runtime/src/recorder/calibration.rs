@@ -3,12 +3,12 @@
 //! A line's time runs from one clock read to the next, so it includes what the recorder does
 //! between them: the end of one `enter` and the start of the next. line_profiler reports 78 to
 //! 96 ns per hit for statements that cost a few nanoseconds for that reason. Here, when
-//! recording starts, a private frame records 5 batches of 2,000 empty statements back to back;
+//! recording starts, a private frame records 25 batches of 1,000 empty statements back to back;
 //! the smallest batch average is the recorder's cost per hit (an empty statement costs nothing,
 //! so all of its time is overhead). Reports subtract `hits × cost` from each line, never going
 //! below zero, so a statement that does almost nothing reports close to its real cost.
 //!
-//! The same is done for a call: a private frame makes 5 batches of 2,000 calls of an empty
+//! The same is done for a call: a private frame makes 25 batches of 1,000 calls of an empty
 //! profiled function from one line; the smallest batch average is the recorder's cost per call,
 //! as the calling line sees it (entry, exit, and the bookkeeping around them). A profiled call
 //! counts the line boundaries and calls below it, all the way down, on the line that made it;
@@ -16,24 +16,34 @@
 //! their costs off the calling lines, so that a line calling a 25-statement helper reports what
 //! the call costs unprofiled, not what the recorder spent in it.
 //!
+//! The calls are made as a recording thread makes them: out of line, the callee's table looked
+//! up in the thread's state, and in sampled mode each frame pushed on and popped off a
+//! published stack (one the sampler never reads).
+//!
 //! In sampled mode the costs are measured the same way in wall time (the sampler sees wall
-//! time): statements and calls recorded in sampled mode, timed from outside the batch.
+//! time): statements and calls recorded in sampled mode, timed from outside the batch. Reports
+//! take off only the recorder's work inside the profiled calls made from a line (their entries,
+//! exits and statements, all the way down); a line's own statements, under a nanosecond each,
+//! stay in, so that a loop bounded by a deadline keeps the time it really took.
 //!
 //! Limits: the cost is measured for the kind of frame the calibrating thread would record (with
-//! memory columns when the counting allocator is installed); a loop that runs until a deadline (not a count) has the same wall time profiled
-//! or not, but fewer iterations profiled, so its compensated time is less than its wall time;
-//! the cost of a hit varies with caches and branch prediction, so a statement of
-//! a few nanoseconds is reported within a few nanoseconds, not exactly. Set
+//! memory columns when the counting allocator is installed); in exact mode, a loop that runs
+//! until a deadline (not a count) has the same wall time profiled or not, but fewer iterations
+//! profiled, so its compensated time is less than its wall time; the cost of a hit varies with
+//! caches, branch prediction and code placement, so a statement of a few nanoseconds is
+//! reported within a few nanoseconds, not exactly. Set
 //! `LABLINK_PROFILE_COMPENSATE=0` (or call [`set_compensation`]`(false)`) for raw times.
 
 use std::pin::pin;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 
 use crate::base::clock;
 use crate::base::function_site::{FunctionSite, SiteInfo};
 use crate::recorder::frame::Frame;
 use crate::recorder::line_table::LineTable;
+use crate::recorder::published_stack::PublishedStack;
+use crate::recorder::thread_state;
 
 static SITE: FunctionSite = FunctionSite::new(SiteInfo {
     name: "calibration",
@@ -98,28 +108,91 @@ pub(crate) fn known_costs() -> RecorderCost {
 }
 
 /// The recorder's costs in ticks, if compensation is on (zero costs otherwise).
+///
+/// In sampled mode, where reports take the costs off only when they are made, each call
+/// measures them again and keeps the lowest so far: a machine busy during one calibration (on a
+/// virtual machine, another guest on the same core can slow it by a third for milliseconds)
+/// would otherwise have every report take off too much.
 pub(crate) fn costs() -> RecorderCost {
-    if compensation() {
-        *COST.get_or_init(measure)
-    } else {
-        RecorderCost::default()
+    if !compensation() {
+        return RecorderCost::default();
+    }
+    let first = *COST.get_or_init(measure);
+    if !crate::control::time_mode::is_sampled() {
+        return first;
+    }
+    let again = crate::heap::uncounted(measure);
+    RecorderCost {
+        per_hit: lowest(&LOWEST_PER_HIT, first.per_hit.min(again.per_hit)),
+        per_call: lowest(&LOWEST_PER_CALL, first.per_call.min(again.per_call)),
     }
 }
 
-const BATCH: u64 = 2_000;
+/// The lowest costs measured again (sampled mode), as `f64` bits; 0 until measured.
+static LOWEST_PER_HIT: AtomicU64 = AtomicU64::new(0);
+static LOWEST_PER_CALL: AtomicU64 = AtomicU64::new(0);
+
+/// Keeps `value` in `lowest` if it is lower than what is there, and returns the lowest.
+fn lowest(lowest: &AtomicU64, value: f64) -> f64 {
+    let kept = lowest
+        .fetch_update(Relaxed, Relaxed, |bits| {
+            (bits == 0 || value < f64::from_bits(bits)).then_some(value.to_bits())
+        })
+        .unwrap_or_else(|bits| bits);
+    if kept == 0 {
+        value
+    } else {
+        value.min(f64::from_bits(kept))
+    }
+}
+
+/// Statements or calls in a batch.
+const BATCH: u64 = 1_000;
+
+/// Batches of each; the fastest counts. Many short batches, interleaved, so that one of each
+/// runs undisturbed even when the machine is busy: one slow batch (an interrupt, another
+/// process) does not count, and a disturbance has to last the whole calibration (about 0.3 ms
+/// in sampled mode, 1.3 ms in exact mode) to raise the costs.
+const BATCHES: usize = 25;
 
 fn measure() -> RecorderCost {
-    let table: &'static LineTable = Box::leak(Box::new(LineTable::new(0, 0, SITE.line_count())));
-    let callee: &'static LineTable = Box::leak(Box::new(LineTable::new(0, 0, CALLEE.line_count())));
+    // In sampled mode the frames publish their lines, as a recording thread's do, on a stack of
+    // their own that the sampler never reads.
+    let stack = crate::control::time_mode::is_sampled().then(|| PublishedStack::unlisted(0));
+    let table: &'static LineTable =
+        Box::leak(Box::new(LineTable::new(0, 0, SITE.line_count(), stack)));
+    let callee: &'static LineTable =
+        Box::leak(Box::new(LineTable::new(0, 0, CALLEE.line_count(), stack)));
     let (mut per_hit, mut per_call) = (f64::INFINITY, f64::INFINITY);
-    for _ in 0..5 {
-        per_hit = per_hit.min(batch_of_statements(table));
-        per_call = per_call.min(batch_of_calls(table, callee));
-    }
+    // The callee's table is found as a recording thread finds its tables: in the thread's state,
+    // at the callee's site id (0: the calibration's sites are not registered).
+    thread_state::with_private_tables(vec![Some(callee)], stack, || {
+        for i in 0..BATCHES {
+            // Each batch runs at another depth of the stack, where the frames live: at some
+            // offsets from the tables (4 KiB apart, the processor's store-to-load aliasing) the
+            // loop runs a third slower, which the program's own calls do not.
+            on_deeper_stack(i % 8, || {
+                per_hit = per_hit.min(batch_of_statements(table));
+                per_call = per_call.min(batch_of_calls(table, callee));
+            });
+        }
+    });
     let finite = |x: f64| if x.is_finite() { x.max(0.0) } else { 0.0 };
     RecorderCost {
         per_hit: finite(per_hit),
         per_call: finite(per_call),
+    }
+}
+
+/// Runs `f` with `blocks` more blocks of 528 bytes on the stack (8 of them span 4 KiB).
+#[inline(never)]
+fn on_deeper_stack(blocks: usize, f: impl FnOnce()) {
+    let pad = [0u8; 528];
+    std::hint::black_box(&pad);
+    if blocks == 0 {
+        f();
+    } else {
+        on_deeper_stack(blocks - 1, f);
     }
 }
 
@@ -144,6 +217,14 @@ fn batch_of_statements(table: &'static LineTable) -> f64 {
     }
 }
 
+/// Begins a call of the calibration's callee as the call entry begins a recording thread's
+/// calls: out of line, its table looked up in the thread's state (`fallback` if not there).
+#[inline(never)]
+fn begin_callee(site: &'static FunctionSite, fallback: &'static LineTable) -> Frame {
+    let table = thread_state::existing_table(site).unwrap_or(fallback);
+    Frame::begin_in(table, site, "calibration_callee", false)
+}
+
 /// Ticks per call of a batch of calls of an empty profiled function, made from one line.
 fn batch_of_calls(table: &'static LineTable, callee: &'static LineTable) -> f64 {
     let frame = pin!(Frame::begin_in(table, &SITE, "calibration", false));
@@ -152,12 +233,7 @@ fn batch_of_calls(table: &'static LineTable, callee: &'static LineTable) -> f64 
     let started = clock::now();
     let before = table.slots[1].ticks.load(Relaxed);
     for _ in 0..BATCH {
-        let call = pin!(Frame::begin_in(
-            callee,
-            std::hint::black_box(&CALLEE),
-            "calibration_callee",
-            false
-        ));
+        let call = pin!(begin_callee(std::hint::black_box(&CALLEE), callee));
         Frame::activate(call);
     }
     let ended = clock::now();

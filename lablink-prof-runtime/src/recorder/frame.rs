@@ -174,10 +174,16 @@ impl Frame {
         let (parent, caller_line) = thread::current_frame().map_or((0, 0), |f| {
             (f.site.id(), f.site.info.first_line + f.line_slot())
         });
+        // A call is primitive when no other call of the function runs on the thread; the
+        // primitive call marks the table as running until it ends. (A flag rather than a depth
+        // count: the end of a call then only stores, and the next call's load does not wait on
+        // a load made by the previous call's end.)
         let primitive = is_async || {
-            let depth = table.depth.load(Relaxed);
-            table.depth.store(depth + 1, Relaxed);
-            depth == 0
+            let running = table.running.load(Relaxed);
+            if !running {
+                table.running.store(true, Relaxed);
+            }
+            !running
         };
         // Slot 0 is the signature line: it is hit once per call and holds the time from here to
         // the first statement.
@@ -264,11 +270,16 @@ impl Frame {
         }
     }
 
-    /// Pushes this frame on the thread's published stack (sampled mode).
-    #[inline(never)]
+    /// Pushes this frame on its table's thread's published stack (sampled mode).
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn publish(&self) {
-        let entry = match (thread::published_stack(), self.table()) {
-            (Some(stack), Some(table)) => stack
+        let entry = match self.table() {
+            Some(
+                table @ LineTable {
+                    stack: Some(stack), ..
+                },
+            ) => stack
                 .push(table, self.line.load(Relaxed))
                 .map_or(std::ptr::null_mut(), |e| std::ptr::from_ref(e).cast_mut()),
             _ => std::ptr::null_mut(),
@@ -276,11 +287,12 @@ impl Frame {
         self.published.store(entry, Relaxed);
     }
 
-    /// Pops this frame off the thread's published stack (sampled mode).
-    #[inline(never)]
+    /// Pops this frame off its table's thread's published stack (sampled mode).
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn unpublish(&self) {
         self.published.store(std::ptr::null_mut(), Relaxed);
-        if let Some(stack) = thread::published_stack() {
+        if let Some(stack) = self.table().and_then(|t| t.stack) {
             stack.pop();
         }
     }
@@ -755,31 +767,45 @@ impl Drop for Frame {
 impl Frame {
     /// Ends the call: its last line, its call counts, the thread's current frame.
     #[inline(never)]
-    fn finish(&mut self) {
+    fn finish(&self) {
         let Some(table) = self.table() else {
             return;
         };
-        let ticks = if self.sampled {
-            if let Some(heap) = self.heap()
-                && let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize)
-            {
-                self.close_line_heap(heap, slot, mem_usage::CLOCK_UNREAD);
-            }
-            0
-        } else {
-            let now = clock::now();
-            self.close_line(table, now);
-            self.flush_count(table);
-            if self.is_async {
-                self.end_slice(table, now);
-            }
-            let ticks = now
-                .wrapping_sub(self.start)
-                .wrapping_sub(self.waited.load(Relaxed));
-            self.record_call_time(table, ticks);
-            ticks
-        };
+        if self.sampled {
+            self.finish_sampled(table);
+            return;
+        }
+        let now = clock::now();
+        self.close_line(table, now);
+        self.flush_count(table);
+        if self.is_async {
+            self.end_slice(table, now);
+        }
+        let ticks = now
+            .wrapping_sub(self.start)
+            .wrapping_sub(self.waited.load(Relaxed));
+        self.record_call_time(table, ticks);
         table.finish_call(self.parent, self.caller_line, ticks, self.primitive);
+        self.end_common(table);
+    }
+
+    /// Ends a call in sampled mode: no clock read, no time to count.
+    #[inline(never)]
+    fn finish_sampled(&self, table: &'static LineTable) {
+        if let Some(heap) = self.heap()
+            && let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize)
+        {
+            self.close_line_heap(heap, slot, mem_usage::CLOCK_UNREAD);
+        }
+        table.finish_untimed_call(self.parent, self.caller_line, self.primitive);
+        self.end_common(table);
+    }
+
+    /// What ends a call in either mode, after its own counts: its cost handed to the caller's
+    /// line, the heap's peak measurement, the running flag, the thread's current frame.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn end_common(&self, table: &'static LineTable) {
         // The recorder's work inside this call, for the caller's line: this call's boundaries,
         // its entry and exit, and what it counted for its own callees.
         if self.activated.load(Relaxed) {
@@ -797,9 +823,8 @@ impl Frame {
         if let Some(heap) = self.heap() {
             heap.end_peak(self.outer_heap());
         }
-        if !self.is_async {
-            let depth = table.depth.load(Relaxed);
-            table.depth.store(depth.saturating_sub(1), Relaxed);
+        if self.primitive && !self.is_async {
+            table.running.store(false, Relaxed);
         }
         // An `async fn` dropped while suspended is not current: nothing to put back.
         self.stop_being_current();

@@ -6,9 +6,10 @@
 //! taken on another thread reads them soundly, and they are updated with a relaxed load and a
 //! relaxed store, which on x86-64 are plain `mov`s: no `lock` prefix, no contention.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 use crate::recorder::distribution::HistogramRows;
+use crate::recorder::published_stack::PublishedStack;
 
 /// Adds to a counter that only the current thread writes.
 #[inline(always)]
@@ -85,8 +86,9 @@ pub(crate) struct LineTable {
     pub(crate) calls: AtomicU64,
     pub(crate) primitive_calls: AtomicU64,
     pub(crate) primitive_ticks: AtomicU64,
-    /// How many calls of this function are running on this thread right now.
-    pub(crate) depth: AtomicU32,
+    /// Whether a synchronous call of this function is running on this thread right now (set
+    /// and cleared by its primitive call).
+    pub(crate) running: AtomicBool,
     pub(crate) slots: Box<[LineSlot]>,
     pub(crate) callers: [CallerSlot; CALLER_SLOTS],
     pub(crate) other_callers: CallerSlot,
@@ -96,23 +98,32 @@ pub(crate) struct LineTable {
     pub(crate) call_max_ticks: AtomicU64,
     /// The distributions of single hits and calls, when on.
     pub(crate) histograms: HistogramRows,
+    /// In sampled mode, the published stack of the table's thread, where its frames push their
+    /// entries (see `Frame::publish`); `None` in exact mode.
+    pub(crate) stack: Option<&'static PublishedStack>,
 }
 
 impl LineTable {
-    pub(crate) fn new(site_id: u32, thread: u32, lines: usize) -> Self {
+    pub(crate) fn new(
+        site_id: u32,
+        thread: u32,
+        lines: usize,
+        stack: Option<&'static PublishedStack>,
+    ) -> Self {
         LineTable {
             site_id,
             thread,
             calls: AtomicU64::new(0),
             primitive_calls: AtomicU64::new(0),
             primitive_ticks: AtomicU64::new(0),
-            depth: AtomicU32::new(0),
+            running: AtomicBool::new(false),
             slots: (0..lines).map(|_| LineSlot::default()).collect(),
             callers: Default::default(),
             other_callers: CallerSlot::default(),
             call_min_inverted: AtomicU64::new(0),
             call_max_ticks: AtomicU64::new(0),
             histograms: HistogramRows::new(lines),
+            stack,
         }
     }
 
@@ -125,9 +136,28 @@ impl LineTable {
             bump(&self.primitive_calls, 1);
             bump(&self.primitive_ticks, ticks);
         }
+        let slot = self.caller_slot(caller, line);
+        bump(&slot.calls, 1);
+        bump(&slot.ticks, ticks);
+    }
+
+    /// Counts a finished call made from line `line` of `caller`, with no time (sampled mode:
+    /// the sampler gives calls their time).
+    #[inline]
+    pub(crate) fn finish_untimed_call(&self, caller: u32, line: u32, primitive: bool) {
+        bump(&self.calls, 1);
+        if primitive {
+            bump(&self.primitive_calls, 1);
+        }
+        bump(&self.caller_slot(caller, line).calls, 1);
+    }
+
+    /// The slot counting the calls from line `line` of `caller`, taken if new; the slot of
+    /// other callers when every slot is taken.
+    #[inline]
+    fn caller_slot(&self, caller: u32, line: u32) -> &CallerSlot {
         let key = caller + 1;
-        let slot = self
-            .callers
+        self.callers
             .iter()
             .find(|s| {
                 let k = s.caller.load(Relaxed);
@@ -139,9 +169,7 @@ impl LineTable {
                     k == key && s.line.load(Relaxed) == line
                 }
             })
-            .unwrap_or(&self.other_callers);
-        bump(&slot.calls, 1);
-        bump(&slot.ticks, ticks);
+            .unwrap_or(&self.other_callers)
     }
 
     /// Sets every counter back to zero.

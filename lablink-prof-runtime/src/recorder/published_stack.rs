@@ -70,6 +70,25 @@ impl PublishedStack {
     /// Makes and lists the calling thread's stack. Called once per thread, on its first
     /// recorded call in sampled mode, inside `heap::uncounted`.
     pub(crate) fn new_for_this_thread(thread: u32) -> &'static PublishedStack {
+        let stack = PublishedStack::make(thread);
+        let mut head = HEAD.load(Ordering::Relaxed);
+        loop {
+            stack.next = head;
+            match HEAD.compare_exchange_weak(head, stack, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => return stack,
+                Err(now) => head = now,
+            }
+        }
+    }
+
+    /// Makes a stack that the sampler never reads: the calibration's, so that its frames
+    /// publish as real ones do.
+    pub(crate) fn unlisted(thread: u32) -> &'static PublishedStack {
+        PublishedStack::make(thread)
+    }
+
+    /// A new stack, leaked (the recorder's memory, never freed).
+    fn make(thread: u32) -> &'static mut PublishedStack {
         let stack = Box::leak(Box::new(PublishedStack {
             thread,
             depth: AtomicU32::new(0),
@@ -84,14 +103,7 @@ impl PublishedStack {
             seen: AtomicBool::new(false),
         }));
         BYTES.fetch_add(size_of::<PublishedStack>() as u64, Ordering::Relaxed);
-        let mut head = HEAD.load(Ordering::Relaxed);
-        loop {
-            stack.next = head;
-            match HEAD.compare_exchange_weak(head, stack, Ordering::Release, Ordering::Relaxed) {
-                Ok(_) => return stack,
-                Err(now) => head = now,
-            }
-        }
+        stack
     }
 
     /// Pushes a frame recording into `table`, running line slot `line`; returns its entry, or

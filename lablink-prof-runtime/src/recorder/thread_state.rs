@@ -61,8 +61,9 @@ pub(crate) fn running_line() -> Option<(&'static FunctionSite, u32)> {
 #[inline]
 pub(crate) fn published_stack() -> Option<&'static PublishedStack> {
     let state = STATE.get();
-    // SAFETY: `state` is null or this thread's leaked `ThreadState`, only read here (it is
-    // written only in `register_table`, which is not running: this thread is here).
+    // SAFETY: `state` is null, this thread's leaked `ThreadState` or the calibration's (alive
+    // while `with_private_tables` runs), only read here (it is written only in
+    // `register_table`, which is not running: this thread is here).
     unsafe { state.as_ref() }.and_then(|s| s.stack)
 }
 
@@ -96,10 +97,38 @@ pub(crate) fn existing_table(site: &'static FunctionSite) -> Option<&'static Lin
     if state.is_null() {
         return None;
     }
-    // SAFETY: `state` was leaked by this thread in `register_table` and is only ever used from
-    // this thread; no other reference to it is alive while this shared one is.
+    // SAFETY: `state` was leaked by this thread in `register_table`, or is the calibration's
+    // state, alive while `with_private_tables` runs; either is only ever used from this thread,
+    // and no other reference to it is alive while this shared one is.
     let tables = unsafe { &(*state).tables };
     tables.get(id).copied().flatten()
+}
+
+/// Runs `f` with this thread's tables replaced by `tables`, indexed by site id, its published
+/// stack by `stack` and no current frame: the calibration's, so that its calls look their tables up as a
+/// recording thread's do, through the thread's state. The thread's own state is put back
+/// afterwards, also if `f` panics. Nothing of this thread may record while `f` runs.
+pub(crate) fn with_private_tables<R>(
+    tables: Vec<Option<&'static LineTable>>,
+    stack: Option<&'static PublishedStack>,
+    f: impl FnOnce() -> R,
+) -> R {
+    struct Restore(*mut ThreadState, *const Frame);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            STATE.set(self.0);
+            FRAME.set(self.1);
+        }
+    }
+    let mut private = ThreadState {
+        index: 0,
+        tables,
+        stack,
+    };
+    // The thread's current frame (when a report is made from profiled code) is set aside too,
+    // so that the calibration's calls are not counted as its line's callees.
+    let _restore = Restore(STATE.replace(&raw mut private), FRAME.replace(ptr::null()));
+    f()
 }
 
 /// Makes and registers this thread's table for `site`. What that allocates is the recorder's
@@ -137,7 +166,12 @@ fn register_table(
     if state.stack.is_none() && crate::control::time_mode::is_sampled() {
         state.stack = Some(PublishedStack::new_for_this_thread(state.index));
     }
-    let table = registry::register_table(LineTable::new(id, state.index, site.line_count()));
+    let table = registry::register_table(LineTable::new(
+        id,
+        state.index,
+        site.line_count(),
+        state.stack,
+    ));
     let id = id as usize;
     if state.tables.len() <= id {
         let before = state.tables.capacity();

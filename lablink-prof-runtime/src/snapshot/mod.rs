@@ -279,10 +279,12 @@ fn sampled_lines(
             if r.is_empty() && sampled.samples == 0 {
                 return None;
             }
-            // Sampled mode takes off the cost of the profiled calls made from the line (their
-            // entry and exit), not that of statements: about a nanosecond each, below the
-            // sampling error, and a loop bounded by a deadline would lose time it spends anyway.
-            let call_ticks = r.callee_calls as f64 * cost.per_call;
+            // Sampled mode takes off the recorder's work inside the profiled calls made from
+            // the line: their entry and exit and their statements, all the way down. The line's
+            // own statements stay in: under a nanosecond each, and a loop bounded by a deadline
+            // would lose time it spends anyway.
+            let call_ticks =
+                r.callee_hits as f64 * cost.per_hit + r.callee_calls as f64 * cost.per_call;
             let cost_ns = (scale.ns_per_tick() * call_ticks).round() as u64;
             let taken = cost_ns.min(sampled.time_ns);
             raw_ns += sampled.time_ns;
@@ -394,8 +396,9 @@ pub fn snapshot() -> Profile {
     let mut profile = Profile::empty();
     profile.mode = mode;
     profile.heap_counted = crate::heap::is_installed();
+    profile.overhead_ns_per_hit = cost.per_hit * scale.ns_per_tick();
+    profile.overhead_ns_per_call = cost.per_call * scale.ns_per_tick();
     if mode == TimeMode::Exact {
-        profile.overhead_ns_per_hit = cost.per_hit * scale.ns_per_tick();
         profile.blocking_threshold_ns = crate::control::settings::settings().blocking_us * 1000;
     }
     profile.threads = registry
