@@ -1,7 +1,7 @@
 //! What the attribute knows about a profiled function at compile time.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering::Relaxed};
 
 /// The compile-time description of one profiled function, kept in a `static` beside it.
 ///
@@ -17,6 +17,11 @@ pub struct FunctionSite {
     /// Where the function's lines start in the heap tracking's table of lines
     /// (`heap::process_tracking`); 0 until a block is allocated on one of them with tracking on.
     pub(crate) tracked_lines: AtomicU32,
+    /// The first thread to record the function (its key, see `recorder::thread_state`), and its
+    /// table for it: that thread finds its table here, with one load, rather than through its
+    /// list of tables. Written only by that thread, and read for the table only by it.
+    pub(crate) owner: AtomicU32,
+    pub(crate) owner_table: AtomicPtr<()>,
 }
 
 /// The constant part of a [`FunctionSite`].
@@ -42,6 +47,8 @@ impl FunctionSite {
             id: AtomicU32::new(0),
             path: OnceLock::new(),
             tracked_lines: AtomicU32::new(0),
+            owner: AtomicU32::new(0),
+            owner_table: AtomicPtr::new(std::ptr::null_mut()),
         }
     }
 

@@ -34,6 +34,7 @@
 //! reported within a few nanoseconds, not exactly. Set
 //! `LABLINK_PROFILE_COMPENSATE=0` (or call [`set_compensation`]`(false)`) for raw times.
 
+use std::cell::Cell;
 use std::pin::pin;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
@@ -158,19 +159,14 @@ const BATCHES: usize = 25;
 fn measure() -> RecorderCost {
     // In sampled mode the frames publish their lines, as a recording thread's do, on a stack of
     // their own that the sampler never reads.
-    let stack = crate::control::time_mode::is_sampled().then(|| PublishedStack::unlisted(0));
-    let table: &'static LineTable =
-        Box::leak(Box::new(LineTable::new(0, 0, SITE.line_count(), stack)));
-    let callee: &'static LineTable =
-        Box::leak(Box::new(LineTable::new(0, 0, CALLEE.line_count(), stack)));
+    let (table, callee, stack) = calibration_tables();
     let (mut per_hit, mut per_call) = (f64::INFINITY, f64::INFINITY);
-    // The callee's table is found as a recording thread finds its tables: in the thread's state,
-    // at the callee's site id (0: the calibration's sites are not registered).
-    thread_state::with_private_tables(vec![Some(callee)], stack, || {
+    // The callee's table is found as a recording thread finds the tables of the functions it
+    // recorded first (see `thread_state::existing_table`).
+    thread_state::with_private_tables(&[(&CALLEE, callee)], stack, || {
         for i in 0..BATCHES {
-            // Each batch runs at another depth of the stack, where the frames live: at some
-            // offsets from the tables (4 KiB apart, the processor's store-to-load aliasing) the
-            // loop runs a third slower, which the program's own calls do not.
+            // Each batch runs at another depth of the stack, where the frames live: how fast
+            // such a loop runs can depend on where its frames sit relative to its tables.
             on_deeper_stack(i % 8, || {
                 per_hit = per_hit.min(batch_of_statements(table));
                 per_call = per_call.min(batch_of_calls(table, callee));
@@ -181,6 +177,42 @@ fn measure() -> RecorderCost {
     RecorderCost {
         per_hit: finite(per_hit),
         per_call: finite(per_call),
+    }
+}
+
+/// This thread's tables for the calibration's two functions, and in sampled mode its published
+/// stack (one the sampler never reads): made on the thread's first calibration (the recorder's
+/// memory) and used again by the next ones.
+#[allow(clippy::type_complexity)]
+fn calibration_tables() -> (
+    &'static LineTable,
+    &'static LineTable,
+    Option<&'static PublishedStack>,
+) {
+    thread_local! {
+        static TABLES: Cell<Option<(&'static LineTable, &'static LineTable)>> =
+            const { Cell::new(None) };
+        static STACK: Cell<Option<&'static PublishedStack>> = const { Cell::new(None) };
+    }
+    let sampled = crate::control::time_mode::is_sampled();
+    let stack = match STACK.get() {
+        None if sampled => {
+            let stack = PublishedStack::unlisted(0);
+            STACK.set(Some(stack));
+            Some(stack)
+        }
+        stack => stack.filter(|_| sampled),
+    };
+    let make = |site: &FunctionSite| -> &'static LineTable {
+        Box::leak(Box::new(LineTable::new(0, 0, site.line_count(), stack)))
+    };
+    match TABLES.get() {
+        Some((table, callee)) if table.stack.is_some() == stack.is_some() => (table, callee, stack),
+        _ => {
+            let tables = (make(&SITE), make(&CALLEE));
+            TABLES.set(Some(tables));
+            (tables.0, tables.1, stack)
+        }
     }
 }
 

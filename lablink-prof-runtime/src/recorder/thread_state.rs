@@ -28,7 +28,13 @@ thread_local! {
     /// The frame of the innermost profiled call running on this thread, once it is in place
     /// (see `Frame::activate`); null if none.
     static FRAME: Cell<*const Frame> = const { Cell::new(ptr::null()) };
+    /// The thread's key for `FunctionSite::owner`: its registry number plus one, 0 until it has
+    /// one (keys are never reused, unlike thread-local addresses).
+    static KEY: Cell<u32> = const { Cell::new(0) };
 }
+
+/// The key the calibration's private state uses (no recording thread has it).
+const CALIBRATION_KEY: u32 = u32::MAX;
 
 /// Bytes of every thread's `ThreadState` and its list of tables.
 static STATE_BYTES: AtomicUsize = AtomicUsize::new(0);
@@ -92,6 +98,12 @@ pub(crate) fn table_for(site: &'static FunctionSite, marker: &'static str) -> &'
 /// This thread's table for `site`, if it has made one.
 #[inline(always)]
 pub(crate) fn existing_table(site: &'static FunctionSite) -> Option<&'static LineTable> {
+    let key = KEY.get();
+    if key != 0 && site.owner.load(Relaxed) == key {
+        // SAFETY: `owner_table` was set by this thread (the only one with this key) to its
+        // table for `site`, a `&'static LineTable`, before it set `owner` (see `claim`).
+        return unsafe { site.owner_table.load(Relaxed).cast::<LineTable>().as_ref() };
+    }
     let id = site.id() as usize;
     let state = STATE.get();
     if state.is_null() {
@@ -104,30 +116,41 @@ pub(crate) fn existing_table(site: &'static FunctionSite) -> Option<&'static Lin
     tables.get(id).copied().flatten()
 }
 
-/// Runs `f` with this thread's tables replaced by `tables`, indexed by site id, its published
-/// stack by `stack` and no current frame: the calibration's, so that its calls look their tables up as a
-/// recording thread's do, through the thread's state. The thread's own state is put back
-/// afterwards, also if `f` panics. Nothing of this thread may record while `f` runs.
+/// Runs `f` as a recording thread of its own would run: its tables are `tables` (each site
+/// owned by it, so found as an owner finds its tables), its published stack `stack`, and it is in
+/// no profiled call. The calibration uses it, so that its calls look their tables up and publish
+/// as a recording thread's do. The thread's own state is put back afterwards, also if `f`
+/// panics. The sites must be the caller's own (no function of the program).
 pub(crate) fn with_private_tables<R>(
-    tables: Vec<Option<&'static LineTable>>,
+    tables: &[(&'static FunctionSite, &'static LineTable)],
     stack: Option<&'static PublishedStack>,
     f: impl FnOnce() -> R,
 ) -> R {
-    struct Restore(*mut ThreadState, *const Frame);
+    struct Restore(*mut ThreadState, *const Frame, u32);
     impl Drop for Restore {
         fn drop(&mut self) {
             STATE.set(self.0);
             FRAME.set(self.1);
+            KEY.set(self.2);
         }
+    }
+    for (site, table) in tables {
+        site.owner_table
+            .store(ptr::from_ref(*table).cast_mut().cast(), Relaxed);
+        site.owner.store(CALIBRATION_KEY, Relaxed);
     }
     let mut private = ThreadState {
         index: 0,
-        tables,
+        tables: Vec::new(),
         stack,
     };
     // The thread's current frame (when a report is made from profiled code) is set aside too,
     // so that the calibration's calls are not counted as its line's callees.
-    let _restore = Restore(STATE.replace(&raw mut private), FRAME.replace(ptr::null()));
+    let _restore = Restore(
+        STATE.replace(&raw mut private),
+        FRAME.replace(ptr::null()),
+        KEY.replace(CALIBRATION_KEY),
+    );
     f()
 }
 
@@ -159,6 +182,7 @@ fn register_table(
         }));
         STATE_BYTES.fetch_add(size_of::<ThreadState>(), Relaxed);
         STATE.set(state);
+        KEY.set(index + 1);
     }
     // SAFETY: `state` is this thread's leaked `ThreadState`; this is the only reference to it
     // for the duration of this function (table lookups happen only on this thread, not here).
@@ -180,5 +204,23 @@ fn register_table(
         STATE_BYTES.fetch_add(grown * size_of::<Option<&LineTable>>(), Relaxed);
     }
     state.tables[id] = Some(table);
+    claim(site, table);
     table
+}
+
+/// Makes this thread `site`'s owner, with `table`, if no thread is: the first thread to record a
+/// function finds its table with one load from then on.
+fn claim(site: &'static FunctionSite, table: &'static LineTable) {
+    let key = KEY.get();
+    if key != 0
+        && site.owner.load(Relaxed) == 0
+        && site
+            .owner
+            .compare_exchange(0, key, Relaxed, Relaxed)
+            .is_ok()
+    {
+        // Only this thread reads `owner_table`, and only after this store (in its own order).
+        site.owner_table
+            .store(ptr::from_ref(table).cast_mut().cast(), Relaxed);
+    }
 }
