@@ -786,6 +786,7 @@ impl Frame {
             .wrapping_sub(self.waited.load(Relaxed));
         self.record_call_time(table, ticks);
         table.finish_call(self.parent, self.caller_line, ticks, self.primitive);
+        self.hand_cost_to_caller();
         self.end_common(table);
     }
 
@@ -797,17 +798,35 @@ impl Frame {
         {
             self.close_line_heap(heap, slot, mem_usage::CLOCK_UNREAD);
         }
-        table.finish_untimed_call(self.parent, self.caller_line, self.primitive);
+        let called_from = table.finish_untimed_call(self.parent, self.caller_line, self.primitive);
+        // The recorder's work inside this call goes with the call-graph edge it came by, which
+        // the snapshot adds to the caller's line: cheaper than finding the caller's line slot
+        // here. Calls from a caller beyond the edges a table tells apart go to the line slot.
+        if self.activated.load(Relaxed) {
+            let hits = self.boundaries.load(Relaxed) + self.inner_boundaries.load(Relaxed);
+            let calls = self.inner_calls.load(Relaxed) + 1;
+            let outer = self.outer_frame.load(Relaxed);
+            // SAFETY: as in `hand_cost_to_caller`.
+            if let Some(caller) = unsafe { outer.as_ref() } {
+                match called_from {
+                    Some(edge) => {
+                        bump(&edge.inner_hits, hits);
+                        bump(&edge.inner_calls, calls);
+                        bump(&caller.inner_boundaries, hits);
+                        bump(&caller.inner_calls, calls);
+                    }
+                    None => caller.add_callee_cost(hits, calls),
+                }
+            }
+        }
         self.end_common(table);
     }
 
-    /// What ends a call in either mode, after its own counts: its cost handed to the caller's
-    /// line, the heap's peak measurement, the running flag, the thread's current frame.
+    /// Hands the recorder's work inside this call to the caller's line (exact mode): this
+    /// call's boundaries, its entry and exit, and what it counted for its own callees.
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn end_common(&self, table: &'static LineTable) {
-        // The recorder's work inside this call, for the caller's line: this call's boundaries,
-        // its entry and exit, and what it counted for its own callees.
+    fn hand_cost_to_caller(&self) {
         if self.activated.load(Relaxed) {
             let outer = self.outer_frame.load(Relaxed);
             // SAFETY: the frame this one replaced as current is alive while this one is in the
@@ -820,6 +839,13 @@ impl Frame {
                 );
             }
         }
+    }
+
+    /// What ends a call in either mode, after its own counts and its cost handed on: the
+    /// heap's peak measurement, the running flag, the thread's current frame.
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn end_common(&self, table: &'static LineTable) {
         if let Some(heap) = self.heap() {
             heap.end_peak(self.outer_heap());
         }

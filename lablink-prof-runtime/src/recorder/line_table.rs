@@ -76,6 +76,11 @@ pub(crate) struct CallerSlot {
     pub(crate) line: AtomicU32,
     pub(crate) calls: AtomicU64,
     pub(crate) ticks: AtomicU64,
+    /// Sampled mode: the recorder's work inside these calls, their line boundaries and the
+    /// calls themselves, all the way down (what compensation takes off the caller's line; exact
+    /// mode counts it on the caller's line slot instead, see `LineSlot::callee_hits`).
+    pub(crate) inner_hits: AtomicU64,
+    pub(crate) inner_calls: AtomicU64,
 }
 
 /// One profiled function's counters on one thread.
@@ -142,14 +147,22 @@ impl LineTable {
     }
 
     /// Counts a finished call made from line `line` of `caller`, with no time (sampled mode:
-    /// the sampler gives calls their time).
+    /// the sampler gives calls their time); returns the slot that counted it, `None` if that is
+    /// the slot of other callers (beyond [`CALLER_SLOTS`]).
     #[inline]
-    pub(crate) fn finish_untimed_call(&self, caller: u32, line: u32, primitive: bool) {
+    pub(crate) fn finish_untimed_call(
+        &self,
+        caller: u32,
+        line: u32,
+        primitive: bool,
+    ) -> Option<&CallerSlot> {
         bump(&self.calls, 1);
         if primitive {
             bump(&self.primitive_calls, 1);
         }
-        bump(&self.caller_slot(caller, line).calls, 1);
+        let slot = self.caller_slot(caller, line);
+        bump(&slot.calls, 1);
+        (!std::ptr::eq(slot, &self.other_callers)).then_some(slot)
     }
 
     /// The slot counting the calls from line `line` of `caller`, taken if new; the slot of
@@ -206,8 +219,9 @@ impl LineTable {
             }
         }
         for s in self.callers.iter().chain([&self.other_callers]) {
-            s.calls.store(0, Relaxed);
-            s.ticks.store(0, Relaxed);
+            for c in [&s.calls, &s.ticks, &s.inner_hits, &s.inner_calls] {
+                c.store(0, Relaxed);
+            }
         }
     }
 }

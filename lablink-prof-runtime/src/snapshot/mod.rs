@@ -326,6 +326,30 @@ fn ratio(kept: f64, raw: f64) -> f64 {
     if raw > 0.0 { kept / raw } else { 1.0 }
 }
 
+/// Sampled mode: the recorder's work inside the calls made from each line, from the call-graph
+/// edges that counted it: line boundaries and calls, by (thread, caller's site id, caller's
+/// line).
+fn inner_costs_by_caller_line<'a>(
+    tables: impl IntoIterator<Item = &'a &'static LineTable>,
+) -> HashMap<(u32, u32, u32), (u64, u64)> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut costs: HashMap<(u32, u32, u32), (u64, u64)> = HashMap::new();
+    for table in tables {
+        for slot in table.callers.iter() {
+            // Key 0 is an empty slot, 1 the calls with no profiled caller.
+            let key = slot.caller.load(Relaxed);
+            if key > 1 {
+                let e = costs
+                    .entry((table.thread, key - 1, slot.line.load(Relaxed)))
+                    .or_default();
+                e.0 += slot.inner_hits.load(Relaxed);
+                e.1 += slot.inner_calls.load(Relaxed);
+            }
+        }
+    }
+    costs
+}
+
 /// Caller edges by (caller site id, caller line): calls and time (ticks in exact mode, ns in
 /// sampled mode). `u32::MAX` stands for the callers beyond the ones a table tells apart.
 type RawCallers = BTreeMap<(u32, u32), (u64, u64)>;
@@ -426,6 +450,13 @@ pub fn snapshot() -> Profile {
             id => registry.sites[id as usize - 1].site.path().to_owned(),
         }
     };
+    // Sampled mode counts the recorder's work inside calls on the call-graph edges they came by
+    // (see `CallerSlot::inner_hits`): by (thread, caller's site, caller's line).
+    let edge_costs = if sampled.is_some() {
+        inner_costs_by_caller_line(&registry.tables)
+    } else {
+        HashMap::new()
+    };
     // The compensation ratio of each (site, thread), for the sampled stacks.
     let mut line_ratios: HashMap<(u32, u32, u32), f64> = HashMap::new();
 
@@ -438,7 +469,14 @@ pub fn snapshot() -> Profile {
         let mut call_times = FunctionProfile::default();
         let mut threads = Vec::new();
         for table in tables {
-            let raw: Vec<RawLine> = table.slots.iter().map(RawLine::read).collect();
+            let mut raw: Vec<RawLine> = table.slots.iter().map(RawLine::read).collect();
+            for (i, r) in raw.iter_mut().enumerate() {
+                let line = info.first_line + i as u32;
+                if let Some(&(hits, calls)) = edge_costs.get(&(table.thread, site_id, line)) {
+                    r.callee_hits += hits;
+                    r.callee_calls += calls;
+                }
+            }
             let table_calls = table.calls.load(Relaxed);
             calls += table_calls;
             prim_calls += table.primitive_calls.load(Relaxed);
