@@ -270,9 +270,9 @@ impl Frame {
         }
     }
 
-    /// Pushes this frame on its table's thread's published stack (sampled mode).
-    #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    /// Pushes this frame on its table's thread's published stack (sampled mode). Out of line,
+    /// so that exact mode's calls do not carry it inlined in every profiled function.
+    #[inline(never)]
     fn publish(&self) {
         let entry = match self.table() {
             Some(
