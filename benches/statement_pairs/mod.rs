@@ -154,7 +154,10 @@ fn check_recorded(profile: &Profile, statements: u64, heap: bool) {
     assert_eq!(line.hits, statements, "every statement counted");
     assert_eq!(profile.heap_counted, heap);
     if lablink_prof::time_mode() == TimeMode::Sampled {
-        assert_eq!(profile.sample_interval_ns, 1_000_000, "the default rate");
+        assert_eq!(
+            profile.sample_interval_ns, 2_000_000,
+            "the default rate, 500 Hz"
+        );
         assert!(line.samples > 0, "the sampler read the frame's stack");
     }
 }

@@ -292,6 +292,13 @@ pub(crate) fn slots_in_use() -> usize {
     CLAIMED.load(Relaxed).min(THREAD_SLOTS)
 }
 
+/// The process's live heap when `own`, with `own_live` live, is the only slot in use (one thread
+/// has ever allocated): `own_live` and the overflow slot's, without the loop of `live_sum`.
+#[inline(always)]
+pub(crate) fn live_sum_of_one(own: &'static HeapSlot, own_live: i64) -> Option<i64> {
+    (ptr::eq(own, &SLOTS[0])).then(|| own_live.wrapping_add(OVERFLOW.live()))
+}
+
 /// The live heap summed over the first `claimed` slots and the overflow slot: the process's, for
 /// `claimed` from [`slots_in_use`].
 pub(crate) fn live_sum(claimed: usize) -> i64 {

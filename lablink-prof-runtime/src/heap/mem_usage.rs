@@ -52,6 +52,12 @@ pub(crate) const CLOCK_UNREAD: u64 = u64::MAX;
 #[inline(always)]
 pub(crate) fn after_line(own: &'static HeapSlot, own_live: i64, now: u64) -> u64 {
     let claimed = heap::slots_in_use();
+    if claimed == 1
+        && let Some(sum) = heap::live_sum_of_one(own, own_live)
+    {
+        // One thread has ever allocated (a single-threaded program): no slot to loop over.
+        return sum.max(0) as u64;
+    }
     if claimed <= EXACT_UP_TO {
         return heap::live_sum(claimed).max(0) as u64;
     }
