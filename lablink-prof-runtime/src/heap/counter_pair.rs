@@ -58,6 +58,43 @@ impl CounterPair {
         unsafe { Self::add_at_once_within::<0, Self>(self, bytes) }
     }
 
+    /// [`add_at_once`](Self::add_at_once), returning the bytes counter after the add (taken from
+    /// the register the sum is in, not loaded back).
+    ///
+    /// # Safety
+    ///
+    /// As for `add_at_once`.
+    #[inline(always)]
+    pub(crate) unsafe fn add_at_once_then_bytes(&self, bytes: u64) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let after: u64;
+            // SAFETY: as in `add_at_once_within` (the pair at offset 0 of itself); the extra
+            // `vmovq` only copies the sum's low half to a general register.
+            unsafe {
+                std::arch::asm!(
+                    "vmovq {sum}, {bytes}",
+                    "vpaddq {sum}, {sum}, xmmword ptr [rip + {one_block}]",
+                    "vpaddq {sum}, {sum}, xmmword ptr [{pair}]",
+                    "vmovdqa xmmword ptr [{pair}], {sum}",
+                    "vmovq {after}, {sum}",
+                    pair = in(reg) self,
+                    bytes = in(reg) bytes,
+                    one_block = sym ONE_BLOCK,
+                    sum = out(xmm_reg) _,
+                    after = lateout(reg) after,
+                    options(nostack, preserves_flags),
+                );
+            }
+            after
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self.add(bytes, 1);
+            self.bytes.load(Relaxed)
+        }
+    }
+
     /// [`add_at_once`](Self::add_at_once) on the pair `OFFSET` bytes into `*owner`. The
     /// instructions then address the pair from the owner's address, which the caller holds in a
     /// register already, rather than from the pair's, which would take an instruction more to

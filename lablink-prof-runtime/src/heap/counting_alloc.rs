@@ -338,6 +338,20 @@ impl HeapSlot {
         live
     }
 
+    /// Raises the peak to the live heap after an allocation counted by adding the pair at once,
+    /// which left `allocated` bytes allocated: as `count_alloc` does after its adds.
+    #[inline(always)]
+    fn raise_peak(&self, allocated: u64) {
+        let live = allocated.wrapping_sub(self.freed.bytes.load(Relaxed)) as i64;
+        let peak = self.peak.load(Relaxed);
+        if live > peak {
+            self.peak_before_raise.store(peak, Relaxed);
+            self.raised_by
+                .store(self.allocated.blocks.load(Relaxed), Relaxed);
+            self.peak.store(live, Relaxed);
+        }
+    }
+
     /// Takes back the allocation counted last, which the inner allocator then refused: as if
     /// it had never been counted, peak included.
     fn uncount_alloc(&self, size: usize) {
@@ -627,6 +641,13 @@ fn count_around(size: usize, call: impl FnOnce() -> *mut u8) -> *mut u8 {
         // SAFETY: `UNWATCHED` is set only where adding at once is allowed, and to the
         // thread's own slot, which no other thread writes.
         unsafe { slot.allocated.add_at_once(size as u64) };
+        return call_and_check(size, call);
+    }
+    if let Some(slot) = paired_slot() {
+        // A peak measurement is open (profiled code): the pair at once, then the peak.
+        // SAFETY: as for `UNWATCHED` above (`PAIRED` is set under the same conditions).
+        let allocated = unsafe { slot.allocated.add_at_once_then_bytes(size as u64) };
+        slot.raise_peak(allocated);
         return call_and_check(size, call);
     }
     let Some(slot) = fast_slot() else {
