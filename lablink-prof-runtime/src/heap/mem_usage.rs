@@ -4,8 +4,9 @@
 //! The process's live heap is the sum over the threads' heap slots. Summed at every line end, it
 //! cost 0.4 to 0.7 ns per slot in use: a statement with memory columns took 12 ns with no other
 //! thread and 109 ns with 256 threads alive (`cargo bench --bench line_recording_heap`), and in a
-//! scratch program 37 ns with 64 and 720 ns with 1,000. So, up to [`EXACT_UP_TO`] slots in use,
-//! a line sums them all, exactly. Beyond that, a line adds its own thread's live heap, exactly,
+//! scratch program 37 ns with 64 and 720 ns with 1,000. So, with one slot in use (one thread has
+//! ever allocated), a line adds that slot's live heap, read already, and the overflow slot's; up
+//! to [`EXACT_UP_TO`] slots in use, it sums them all, exactly. Beyond that, a line adds its own thread's live heap, exactly,
 //! to the other threads' as this thread last summed them, and sums them again once
 //! [`TICKS_PER_SLOT`] clock ticks per slot in use have passed: summing then takes a few percent
 //! of the time between sums, whatever the number of threads, and the other threads' part is at
