@@ -5,7 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use lablink_prof::{FunctionProfile, Profile, TimeMode, line_profile};
+mod common;
+
+use common::function_in;
+use lablink_prof::{TimeMode, line_profile};
 
 /// The rate of this binary's sampler: an interval of 0.2 ms.
 const HZ: f64 = 5_000.0;
@@ -57,14 +60,6 @@ fn sleeps_then_spins() -> (u64, u64) {
     (slept - before, spun - slept)
 }
 
-fn function<'a>(profile: &'a Profile, suffix: &str) -> &'a FunctionProfile {
-    profile
-        .functions
-        .iter()
-        .find(|f| f.name.ends_with(suffix))
-        .unwrap_or_else(|| panic!("{suffix} recorded"))
-}
-
 #[test]
 fn sampled_times_match_work_of_known_length() {
     lablink_prof::set_sample_rate(HZ).expect("before recording starts");
@@ -88,7 +83,7 @@ fn sampled_times_match_work_of_known_length() {
         let wall = t.elapsed().as_nanos() as u64;
         let profile = lablink_prof::snapshot();
         assert_eq!(profile.sample_interval_ns, 200_000);
-        let f = function(&profile, "::deadline_loop");
+        let f = function_in(&profile, "deadline_loop");
         assert!(f.samples >= 40, "{} samples: too few for 5%", f.samples);
         errors.push((
             f.total_ns.abs_diff(wall) as f64 / wall as f64,
@@ -108,7 +103,7 @@ fn sampled_times_match_work_of_known_length() {
     lablink_prof::reset();
     seventy_twenty_ten();
     let profile = lablink_prof::snapshot();
-    let f = function(&profile, "::seventy_twenty_ten");
+    let f = function_in(&profile, "seventy_twenty_ten");
     assert!(
         f.samples >= 2_500,
         "{} samples for 1 s at 0.2 ms",
@@ -130,7 +125,7 @@ fn sampled_times_match_work_of_known_length() {
     // readings and 5% of the line's time.
     let (sleep_cpu, spin_cpu) = sleeps_then_spins();
     let profile = lablink_prof::snapshot();
-    let f = function(&profile, "::sleeps_then_spins");
+    let f = function_in(&profile, "sleeps_then_spins");
     let sleep = f.line(f.line_containing("thread::sleep").unwrap()).unwrap();
     let spin = f
         .line(f.line_containing("    spin(Duration").unwrap())

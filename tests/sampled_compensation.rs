@@ -4,7 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use lablink_prof::{FunctionProfile, Profile, TimeMode, line_profile};
+mod common;
+
+use common::function_in;
+use lablink_prof::{TimeMode, line_profile};
 
 /// 5 statements.
 #[line_profile]
@@ -28,14 +31,6 @@ fn caller(d: Duration) -> (u64, u64) {
     (acc, n)
 }
 
-fn function<'a>(profile: &'a Profile, suffix: &str) -> &'a FunctionProfile {
-    profile
-        .functions
-        .iter()
-        .find(|f| f.name.ends_with(suffix))
-        .unwrap_or_else(|| panic!("{suffix} recorded"))
-}
-
 #[test]
 fn calls_lose_their_calibrated_cost_and_statements_keep_theirs() {
     lablink_prof::set_time_mode(TimeMode::Sampled).expect("sampled mode");
@@ -52,8 +47,8 @@ fn calls_lose_their_calibrated_cost_and_statements_keep_theirs() {
         "costs measured: {per_hit} ns a statement, {per_call} ns a call"
     );
 
-    let helper = function(&profile, "::helper");
-    let caller = function(&profile, "::caller");
+    let helper = function_in(&profile, "helper");
+    let caller = function_in(&profile, "caller");
     assert_eq!(helper.calls, n);
     // The helper's statements (its signature line is the call's entry, counted in the call).
     let first = helper.lines.iter().map(|l| l.line).min().expect("lines");
@@ -75,13 +70,14 @@ fn calls_lose_their_calibrated_cost_and_statements_keep_theirs() {
         "taken off the caller: {taken} ns; the helper's {statements} statements and {n} calls \
          at the recorded costs: {expected:.0} ns"
     );
-    // The calling line is the caller's fifth: its signature, two `let`s, the `while`, the call.
-    let caller_first = caller.lines.iter().map(|l| l.line).min().expect("lines");
+    let line = caller
+        .line_containing("helper(std::hint::black_box(n))")
+        .expect("the calling line");
     let calling = caller
         .lines
         .iter()
-        .find(|l| l.line == caller_first + 4)
-        .expect("the calling line");
+        .find(|l| l.line == line)
+        .expect("the calling line recorded");
     assert_eq!(calling.hits, n);
     assert!(
         calling.time_ns > 0,

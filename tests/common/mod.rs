@@ -1,7 +1,7 @@
 //! Helpers shared by the behaviour tests.
 #![allow(dead_code)]
 
-use lablink_prof::FunctionProfile;
+use lablink_prof::{FunctionProfile, Profile};
 
 /// Turns recording on and keeps the test binary from printing a report when it exits.
 pub fn record() {
@@ -16,6 +16,16 @@ pub fn function(name: &str) -> FunctionProfile {
     profile
         .functions
         .into_iter()
+        .find(|f| f.name.ends_with(&suffix))
+        .unwrap_or_else(|| panic!("no profiled function named {name} ran"))
+}
+
+/// The function of `profile` whose path ends with `::name`.
+pub fn function_in<'a>(profile: &'a Profile, name: &str) -> &'a FunctionProfile {
+    let suffix = format!("::{name}");
+    profile
+        .functions
+        .iter()
         .find(|f| f.name.ends_with(&suffix))
         .unwrap_or_else(|| panic!("no profiled function named {name} ran"))
 }
