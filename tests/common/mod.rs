@@ -11,13 +11,7 @@ pub fn record() {
 
 /// The profile of the function whose path ends with `::name`.
 pub fn function(name: &str) -> FunctionProfile {
-    let profile = lablink_prof::snapshot();
-    let suffix = format!("::{name}");
-    profile
-        .functions
-        .into_iter()
-        .find(|f| f.name.ends_with(&suffix))
-        .unwrap_or_else(|| panic!("no profiled function named {name} ran"))
+    function_in(&lablink_prof::snapshot(), name).clone()
 }
 
 /// The function of `profile` whose path ends with `::name`.
