@@ -790,8 +790,9 @@ impl Frame {
         self.end_common(table);
     }
 
-    /// Ends a call in sampled mode: no clock read, no time to count.
-    #[inline(never)]
+    /// Ends a call in sampled mode: no clock read, no time to count. Inlined into `finish`,
+    /// which is out of line already: a second call cost 1.2 ns a call (10.4 ns against 9.2).
+    #[inline(always)]
     fn finish_sampled(&self, table: &'static LineTable) {
         if let Some(heap) = self.heap()
             && let Some(slot) = table.slots.get(self.line.load(Relaxed) as usize)
