@@ -110,7 +110,13 @@ fn mutations() -> impl Strategy<Value = Mutation> {
 /// Applies `mutation` at the `pick`-th place of `value`.
 fn mutate(value: &mut Value, pick: usize, mutation: &Mutation) {
     if let Mutation::Rename(name) = mutation {
-        let Some(functions) = value["functions"].as_array_mut().filter(|f| !f.is_empty()) else {
+        // An earlier mutation may have replaced the whole profile: `get_mut`, since indexing a
+        // value that is not an object to write panics in the test itself.
+        let Some(functions) = value
+            .get_mut("functions")
+            .and_then(Value::as_array_mut)
+            .filter(|f| !f.is_empty())
+        else {
             return;
         };
         let n = pick % functions.len();

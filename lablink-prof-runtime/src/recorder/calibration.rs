@@ -110,41 +110,51 @@ pub(crate) fn known_costs() -> RecorderCost {
 
 /// The recorder's costs in ticks, if compensation is on (zero costs otherwise).
 ///
-/// In sampled mode, where reports take the costs off only when they are made, each call
-/// measures them again and keeps the lowest so far: a machine busy during one calibration (on a
-/// virtual machine, another guest on the same core can slow it by a third for milliseconds)
-/// would otherwise have every report take off too much.
+/// In sampled mode the sampler measures the costs again during the first second (see
+/// [`measure_again`]) and reports use the lowest measurement: a machine busy during one
+/// calibration (on a virtual machine, another guest on the same core can slow it by a third for
+/// milliseconds) would otherwise have every report take off too much. Reports take sampled
+/// mode's costs off when they are made, so two reports made within that first second may use
+/// different costs; from then on they are fixed, and successive reports subtract alike.
 pub(crate) fn costs() -> RecorderCost {
     if !compensation() {
         return RecorderCost::default();
     }
     let first = *COST.get_or_init(measure);
-    if !crate::control::time_mode::is_sampled() {
-        return first;
-    }
-    let again = crate::heap::uncounted(measure);
     RecorderCost {
-        per_hit: lowest(&LOWEST_PER_HIT, first.per_hit.min(again.per_hit)),
-        per_call: lowest(&LOWEST_PER_CALL, first.per_call.min(again.per_call)),
+        per_hit: first.per_hit.min(lowest(&LOWEST_PER_HIT)),
+        per_call: first.per_call.min(lowest(&LOWEST_PER_CALL)),
     }
 }
 
-/// The lowest costs measured again (sampled mode), as `f64` bits; 0 until measured.
+/// Measures the costs again, keeping the lowest (sampled mode's sampler thread, a few times in
+/// its first second), once recording has measured them at start-up.
+pub(crate) fn measure_again() {
+    if COST.get().is_none() {
+        return;
+    }
+    let again = crate::heap::uncounted(measure);
+    keep_lowest(&LOWEST_PER_HIT, again.per_hit);
+    keep_lowest(&LOWEST_PER_CALL, again.per_call);
+}
+
+/// The lowest costs measured again, as `f64` bits; 0 until measured.
 static LOWEST_PER_HIT: AtomicU64 = AtomicU64::new(0);
 static LOWEST_PER_CALL: AtomicU64 = AtomicU64::new(0);
 
-/// Keeps `value` in `lowest` if it is lower than what is there, and returns the lowest.
-fn lowest(lowest: &AtomicU64, value: f64) -> f64 {
-    let kept = lowest
-        .fetch_update(Relaxed, Relaxed, |bits| {
-            (bits == 0 || value < f64::from_bits(bits)).then_some(value.to_bits())
-        })
-        .unwrap_or_else(|bits| bits);
-    if kept == 0 {
-        value
-    } else {
-        value.min(f64::from_bits(kept))
+/// The lowest cost kept in `lowest`, infinite if none.
+fn lowest(lowest: &AtomicU64) -> f64 {
+    match lowest.load(Relaxed) {
+        0 => f64::INFINITY,
+        bits => f64::from_bits(bits),
     }
+}
+
+/// Keeps `value` in `lowest` if it is lower than what is there.
+fn keep_lowest(lowest: &AtomicU64, value: f64) {
+    let _ = lowest.fetch_update(Relaxed, Relaxed, |bits| {
+        (bits == 0 || value < f64::from_bits(bits)).then_some(value.to_bits())
+    });
 }
 
 /// Statements or calls in a batch.

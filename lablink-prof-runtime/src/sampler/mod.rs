@@ -25,6 +25,7 @@ use std::sync::atomic::{
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::recorder::calibration;
 use crate::recorder::published_stack::{self, MAX_DEPTH};
 
 /// What one stack collected.
@@ -69,6 +70,10 @@ pub(crate) fn interval_ns() -> u64 {
     INTERVAL_NS.load(Relaxed)
 }
 
+/// How often the sampler measures the recorder's costs again, and until when.
+const CALIBRATION_EVERY: Duration = Duration::from_millis(100);
+const CALIBRATION_UNTIL: Duration = Duration::from_secs(1);
+
 fn run(interval: Duration) {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_TIMERSLACK takes the slack in nanoseconds as its one argument and changes
@@ -80,8 +85,15 @@ fn run(interval: Duration) {
     RUNNING.store(true, Release);
     let mut last = origin;
     let mut frames = Vec::with_capacity(MAX_DEPTH);
+    // Over the first second, the sampler measures the recorder's costs again, ten times (about
+    // 0.3 ms each), so that reports use the lowest (see `calibration::costs`).
+    let mut next_calibration = CALIBRATION_EVERY;
     loop {
         std::thread::sleep(interval);
+        if next_calibration <= CALIBRATION_UNTIL && origin.elapsed() >= next_calibration {
+            calibration::measure_again();
+            next_calibration += CALIBRATION_EVERY;
+        }
         let now = Instant::now();
         let elapsed = now.duration_since(last).as_nanos() as u64;
         let wall = now.duration_since(origin).as_nanos() as u64;
