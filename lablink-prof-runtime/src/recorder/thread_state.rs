@@ -100,8 +100,9 @@ pub(crate) fn table_for(site: &'static FunctionSite, marker: &'static str) -> &'
 pub(crate) fn existing_table(site: &'static FunctionSite) -> Option<&'static LineTable> {
     let key = KEY.get();
     if key != 0 && site.owner.load(Relaxed) == key {
-        // SAFETY: `owner_table` was set by this thread (the only one with this key) to its
-        // table for `site`, a `&'static LineTable`, before it set `owner` (see `claim`).
+        // SAFETY: `owner_table` only ever holds null or a `&'static LineTable` (tables are
+        // leaked and never freed); the owner stored its table there before it first reads it
+        // (see `claim`).
         return unsafe { site.owner_table.load(Relaxed).cast::<LineTable>().as_ref() };
     }
     let id = site.id() as usize;
