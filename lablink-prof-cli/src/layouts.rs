@@ -13,7 +13,7 @@
 use std::fmt::Write;
 
 use lablink_prof_runtime::profile::{FunctionProfile, LineProfile, Profile};
-use lablink_prof_runtime::report::units::{bytes, duration, g, signed_bytes};
+use lablink_prof_runtime::report::units::{duration, g};
 use lablink_prof_runtime::report::{self, ReportFormat, kernprof, memory_profiler, table_layout};
 
 use crate::sampling::{self, SampledErrors};
@@ -195,52 +195,14 @@ fn cells(
     heap: bool,
     wait: bool,
 ) -> Vec<String> {
-    let percent = if f.total_ns > 0 {
-        100.0 * l.time_ns as f64 / f.total_ns as f64
-    } else {
-        0.0
-    };
-    let per_hit = if l.hits > 0 {
-        duration(l.time_ns as f64 / l.hits as f64)
-    } else {
-        String::new()
-    };
     let mut row = vec![
-        if l.hits > 0 {
-            l.hits.to_string()
-        } else {
-            String::new()
-        },
+        table_layout::hits_cell(l),
         l.samples.to_string(),
         duration(l.time_ns as f64),
         errors.line_cell(f, l),
-        per_hit,
-        format!("{percent:.1}"),
+        table_layout::per_hit_cell(l),
+        table_layout::percent_cell(l, f.total_ns),
     ];
-    if cpu {
-        row.push(l.cpu_ns.map(|n| duration(n as f64)).unwrap_or_default());
-        row.push(
-            l.off_cpu_ns()
-                .map(|n| duration(n as f64))
-                .unwrap_or_default(),
-        );
-    }
-    if wait {
-        row.push(if l.wait_ns > 0 {
-            duration(l.wait_ns as f64)
-        } else {
-            String::new()
-        });
-    }
-    if heap {
-        row.extend([
-            bytes(l.alloc_bytes),
-            bytes(l.freed_bytes),
-            signed_bytes(l.net_bytes),
-            l.allocs.to_string(),
-            bytes(l.peak_bytes),
-            bytes(l.mem_usage_bytes),
-        ]);
-    }
+    row.extend(table_layout::trailing_cells(l, cpu, wait, heap));
     row
 }

@@ -310,26 +310,48 @@ fn blocking_cell(l: &LineProfile) -> String {
 }
 
 fn cells(l: &LineProfile, total_ns: u64, heap: bool, cpu: bool, wait: bool) -> Vec<String> {
+    let mut row = vec![
+        hits_cell(l),
+        duration(l.time_ns as f64),
+        per_hit_cell(l),
+        percent_cell(l, total_ns),
+    ];
+    row.extend(trailing_cells(l, cpu, wait, heap));
+    row
+}
+
+/// A line's Hits cell: empty for a line that never ran.
+pub fn hits_cell(l: &LineProfile) -> String {
+    if l.hits > 0 {
+        l.hits.to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// A line's Per Hit cell: its time over its hits, empty for a line that never ran.
+pub fn per_hit_cell(l: &LineProfile) -> String {
+    if l.hits > 0 {
+        duration(l.time_ns as f64 / l.hits as f64)
+    } else {
+        String::new()
+    }
+}
+
+/// A line's % Time cell: its share of its function's `total_ns`.
+pub fn percent_cell(l: &LineProfile, total_ns: u64) -> String {
     let percent = if total_ns > 0 {
         100.0 * l.time_ns as f64 / total_ns as f64
     } else {
         0.0
     };
-    let per_hit = if l.hits > 0 {
-        duration(l.time_ns as f64 / l.hits as f64)
-    } else {
-        String::new()
-    };
-    let mut row = vec![
-        if l.hits > 0 {
-            l.hits.to_string()
-        } else {
-            String::new()
-        },
-        duration(l.time_ns as f64),
-        per_hit,
-        format!("{percent:.1}"),
-    ];
+    format!("{percent:.1}")
+}
+
+/// A line's cells after % Time, as the columns asked for: On-CPU and Off-CPU, Wait, then the
+/// memory columns.
+pub fn trailing_cells(l: &LineProfile, cpu: bool, wait: bool, heap: bool) -> Vec<String> {
+    let mut row = Vec::new();
     if cpu {
         let on = l.cpu_ns.map_or(String::new(), |ns| duration(ns as f64));
         let off = l
