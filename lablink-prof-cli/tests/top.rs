@@ -413,6 +413,16 @@ fn write_snapshot(path: &Path, text: &str, modified: SystemTime) {
     std::fs::rename(&tmp, path).unwrap();
 }
 
+/// `lablink-prof top --once FILE`, started, its output piped.
+fn spawn_once(path: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_lablink-prof"))
+        .args(["top", "--once", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// A profile with one function, `app::handle`, of `calls` calls: line 11 one hit, 1 µs and
 /// 64 bytes a call; line 12 three hits and 2 µs a call.
 fn handle_profile(calls: u64) -> String {
@@ -440,12 +450,7 @@ fn once_follows_a_rewritten_file_and_skips_a_corrupt_version() {
     let path = dir.path().join("live.json");
     let t0 = SystemTime::now() - Duration::from_secs(60);
     write_snapshot(&path, &handle_profile(100), t0);
-    let child = Command::new(env!("CARGO_BIN_EXE_lablink-prof"))
-        .args(["top", "--once", path.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_once(&path);
     std::thread::sleep(Duration::from_millis(500));
     write_snapshot(
         &path,
@@ -507,12 +512,7 @@ fn once_shows_on_and_off_cpu_time_of_a_sampled_profile() {
     let path = dir.path().join("sampled.json");
     let t0 = SystemTime::now() - Duration::from_secs(60);
     write_snapshot(&path, &sampled(1000), t0);
-    let child = Command::new(env!("CARGO_BIN_EXE_lablink-prof"))
-        .args(["top", "--once", path.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_once(&path);
     std::thread::sleep(Duration::from_millis(500));
     write_snapshot(&path, &sampled(3000), t0 + Duration::from_secs(4));
     let out = child.wait_with_output().unwrap();
