@@ -29,7 +29,7 @@ use crate::heap::mem_usage;
 use crate::heap::{self, HeapSlot, PeakSave};
 use crate::recorder::calibration;
 use crate::recorder::distribution::{self, HistogramRows};
-use crate::recorder::line_table::{LineTable, bump, min_max, raise};
+use crate::recorder::line_table::{CallerSlot, LineTable, bump, min_max, raise};
 use crate::recorder::published_stack::StackEntry;
 use crate::recorder::thread_state as thread;
 
@@ -202,41 +202,26 @@ impl Frame {
         // Sampled mode reads no clock per call or line; the memory columns' Mem usage alone
         // needs one (see `sampled_boundary`).
         let now = if sampled { 0 } else { clock::now() };
-        Frame {
-            table: AtomicPtr::new(std::ptr::from_ref(table).cast_mut()),
-            site,
-            marker,
-            line: AtomicU32::new(0),
-            since: AtomicU64::new(now),
-            hit: AtomicBool::new(true),
-            slice_since: AtomicU64::new(now),
-            hit_callee_ticks: AtomicU64::new(0),
-            pending_count: AtomicU64::new(0),
-            start: now,
-            parent,
-            caller_line,
-            primitive,
-            is_async,
-            heap: AtomicPtr::new(
-                heap.map_or(std::ptr::null_mut(), |h| std::ptr::from_ref(h).cast_mut()),
-            ),
-            line_alloc_bytes: AtomicU64::new(reading.alloc_bytes),
-            line_freed_bytes: AtomicU64::new(reading.freed_bytes),
-            line_allocs: AtomicU64::new(reading.allocs),
-            line_live: AtomicI64::new(reading.live),
-            outer_peak: AtomicI64::new(outer.peak),
-            outer_carried: AtomicI64::new(outer.carried),
-            outer_frame: AtomicPtr::new(std::ptr::null_mut()),
-            activated: AtomicBool::new(false),
-            suspended_at: AtomicU64::new(0),
-            waited: AtomicU64::new(0),
-            sampled,
-            published: AtomicPtr::new(std::ptr::null_mut()),
-            boundaries: AtomicU64::new(0),
-            inner_boundaries: AtomicU64::new(0),
-            inner_calls: AtomicU64::new(0),
-            _pinned: PhantomPinned,
-        }
+        // Every field not set here is as in a frame that records nothing.
+        let mut frame = Frame::inactive(site, marker, is_async);
+        *frame.table.get_mut() = std::ptr::from_ref(table).cast_mut();
+        *frame.since.get_mut() = now;
+        *frame.hit.get_mut() = true;
+        *frame.slice_since.get_mut() = now;
+        frame.start = now;
+        frame.parent = parent;
+        frame.caller_line = caller_line;
+        frame.primitive = primitive;
+        *frame.heap.get_mut() =
+            heap.map_or(std::ptr::null_mut(), |h| std::ptr::from_ref(h).cast_mut());
+        *frame.line_alloc_bytes.get_mut() = reading.alloc_bytes;
+        *frame.line_freed_bytes.get_mut() = reading.freed_bytes;
+        *frame.line_allocs.get_mut() = reading.allocs;
+        *frame.line_live.get_mut() = reading.live;
+        *frame.outer_peak.get_mut() = outer.peak;
+        *frame.outer_carried.get_mut() = outer.carried;
+        frame.sampled = sampled;
+        frame
     }
 
     /// Makes this call the thread's current frame: its running line is then what heap regions
@@ -622,13 +607,21 @@ impl Frame {
             bump(&slot.callee_hits, hits);
             bump(&slot.callee_calls, calls);
         }
-        bump(&self.inner_boundaries, hits);
-        bump(&self.inner_calls, calls);
+        self.add_inner_cost(hits, calls);
         if !self.sampled {
             let cost = calibration::known_costs();
             let ticks = hits as f64 * cost.per_hit + calls as f64 * cost.per_call;
             bump(&self.hit_callee_ticks, ticks.round() as u64);
         }
+    }
+
+    /// Counts the recorder's work inside a call made from this frame, for this frame's own
+    /// caller (see `hand_cost_to_caller`).
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn add_inner_cost(&self, hits: u64, calls: u64) {
+        bump(&self.inner_boundaries, hits);
+        bump(&self.inner_calls, calls);
     }
 }
 
@@ -786,7 +779,7 @@ impl Frame {
             .wrapping_sub(self.waited.load(Relaxed));
         self.record_call_time(table, ticks);
         table.finish_call(self.parent, self.caller_line, ticks, self.primitive);
-        self.hand_cost_to_caller();
+        self.hand_cost_to_caller(None);
         self.end_common(table);
     }
 
@@ -800,45 +793,38 @@ impl Frame {
             self.close_line_heap(heap, slot, mem_usage::CLOCK_UNREAD);
         }
         let called_from = table.finish_untimed_call(self.parent, self.caller_line, self.primitive);
-        // The recorder's work inside this call goes with the call-graph edge it came by, which
-        // the snapshot adds to the caller's line: cheaper than finding the caller's line slot
-        // here. Calls from a caller beyond the edges a table tells apart go to the line slot.
-        if self.activated.load(Relaxed) {
-            let hits = self.boundaries.load(Relaxed) + self.inner_boundaries.load(Relaxed);
-            let calls = self.inner_calls.load(Relaxed) + 1;
-            let outer = self.outer_frame.load(Relaxed);
-            // SAFETY: as in `hand_cost_to_caller`.
-            if let Some(caller) = unsafe { outer.as_ref() } {
-                match called_from {
-                    Some(edge) => {
-                        bump(&edge.inner_hits, hits);
-                        bump(&edge.inner_calls, calls);
-                        bump(&caller.inner_boundaries, hits);
-                        bump(&caller.inner_calls, calls);
-                    }
-                    None => caller.add_callee_cost(hits, calls),
-                }
-            }
-        }
+        self.hand_cost_to_caller(called_from);
         self.end_common(table);
     }
 
-    /// Hands the recorder's work inside this call to the caller's line (exact mode): this
-    /// call's boundaries, its entry and exit, and what it counted for its own callees.
+    /// Hands the recorder's work inside this call (its boundaries, its entry and exit, and what
+    /// it counted for its own callees) to the caller's line. In sampled mode `edge` is the
+    /// call-graph edge the call was counted on: the work goes there, and the snapshot adds it to
+    /// the caller's line, which is cheaper than finding the caller's line slot here. Exact mode,
+    /// and calls from a caller beyond the edges a table tells apart, pass `None`: the work goes
+    /// to the caller's line slot now.
     #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn hand_cost_to_caller(&self) {
-        if self.activated.load(Relaxed) {
-            let outer = self.outer_frame.load(Relaxed);
-            // SAFETY: the frame this one replaced as current is alive while this one is in the
-            // thread's chain (frames leave the chain before they are dropped), and it is this
-            // thread's (a frame current elsewhere never gets here: see `stop_being_current`).
-            if let Some(caller) = unsafe { outer.as_ref() } {
-                caller.add_callee_cost(
-                    self.boundaries.load(Relaxed) + self.inner_boundaries.load(Relaxed),
-                    self.inner_calls.load(Relaxed) + 1,
-                );
+    fn hand_cost_to_caller(&self, edge: Option<&CallerSlot>) {
+        if !self.activated.load(Relaxed) {
+            return;
+        }
+        let outer = self.outer_frame.load(Relaxed);
+        // SAFETY: the frame this one replaced as current is alive while this one is in the
+        // thread's chain (frames leave the chain before they are dropped), and it is this
+        // thread's (a frame current elsewhere never gets here: see `stop_being_current`).
+        let Some(caller) = (unsafe { outer.as_ref() }) else {
+            return;
+        };
+        let hits = self.boundaries.load(Relaxed) + self.inner_boundaries.load(Relaxed);
+        let calls = self.inner_calls.load(Relaxed) + 1;
+        match edge {
+            Some(edge) => {
+                bump(&edge.inner_hits, hits);
+                bump(&edge.inner_calls, calls);
+                caller.add_inner_cost(hits, calls);
             }
+            None => caller.add_callee_cost(hits, calls),
         }
     }
 

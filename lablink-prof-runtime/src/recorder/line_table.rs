@@ -136,13 +136,10 @@ impl LineTable {
     /// none).
     #[inline]
     pub(crate) fn finish_call(&self, caller: u32, line: u32, ticks: u64, primitive: bool) {
-        bump(&self.calls, 1);
+        let slot = self.count_call(caller, line, primitive);
         if primitive {
-            bump(&self.primitive_calls, 1);
             bump(&self.primitive_ticks, ticks);
         }
-        let slot = self.caller_slot(caller, line);
-        bump(&slot.calls, 1);
         bump(&slot.ticks, ticks);
     }
 
@@ -156,13 +153,21 @@ impl LineTable {
         line: u32,
         primitive: bool,
     ) -> Option<&CallerSlot> {
+        let slot = self.count_call(caller, line, primitive);
+        (!std::ptr::eq(slot, &self.other_callers)).then_some(slot)
+    }
+
+    /// Counts a finished call made from line `line` of `caller`, in the function's calls and
+    /// in its caller's slot, which it returns.
+    #[inline(always)]
+    fn count_call(&self, caller: u32, line: u32, primitive: bool) -> &CallerSlot {
         bump(&self.calls, 1);
         if primitive {
             bump(&self.primitive_calls, 1);
         }
         let slot = self.caller_slot(caller, line);
         bump(&slot.calls, 1);
-        (!std::ptr::eq(slot, &self.other_callers)).then_some(slot)
+        slot
     }
 
     /// The slot counting the calls from line `line` of `caller`, taken if new; the slot of
