@@ -174,13 +174,9 @@ fn measure() -> RecorderCost {
     // The callee's table is found as a recording thread finds the tables of the functions it
     // recorded first (see `thread_state::existing_table`).
     thread_state::with_private_tables(&[(&CALLEE, callee)], stack, || {
-        for i in 0..BATCHES {
-            // Each batch runs at another depth of the stack, where the frames live: how fast
-            // such a loop runs can depend on where its frames sit relative to its tables.
-            on_deeper_stack(i % 8, || {
-                per_hit = per_hit.min(batch_of_statements(table));
-                per_call = per_call.min(batch_of_calls(table, callee));
-            });
+        for _ in 0..BATCHES {
+            per_hit = per_hit.min(batch_of_statements(table));
+            per_call = per_call.min(batch_of_calls(table, callee));
         }
     });
     let finite = |x: f64| if x.is_finite() { x.max(0.0) } else { 0.0 };
@@ -223,18 +219,6 @@ fn calibration_tables() -> (
             TABLES.set(Some(tables));
             (tables.0, tables.1, stack)
         }
-    }
-}
-
-/// Runs `f` with `blocks` more blocks of 528 bytes on the stack (8 of them span 4 KiB).
-#[inline(never)]
-fn on_deeper_stack(blocks: usize, f: impl FnOnce()) {
-    let pad = [0u8; 528];
-    std::hint::black_box(&pad);
-    if blocks == 0 {
-        f();
-    } else {
-        on_deeper_stack(blocks - 1, f);
     }
 }
 
